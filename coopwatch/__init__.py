@@ -1,0 +1,1 @@
+"""coopwatch application layer: the CLI and the run that composes ingest and search."""

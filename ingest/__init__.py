@@ -1,0 +1,1 @@
+"""coopwatch ingest: sources, discovery, polite fetching, archive, extraction, structuring, pipeline."""

@@ -1,0 +1,180 @@
+"""Records that travel through the pipeline: Page -> Article -> EventReport -> Document.
+
+Every record is keyed by ``doc_id(canonical_url)`` (sha256 of the canonical URL). These are plain
+dataclasses with ``to_dict``/``from_dict`` so that stages can hand them over as JSON lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+def doc_id(canonical_url: str) -> str:
+    """Return the stable id of a document: sha256 of its canonical URL, hex."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+
+
+def content_hash(*parts: str | None) -> str:
+    """Return a sha256 over the given text parts, used to detect unchanged content."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update((part or "").encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass
+class Page:
+    """One fetched HTTP response (or a 304 / failure) for a canonical URL."""
+
+    url: str  # canonical URL that was requested
+    final_url: str  # URL after redirects
+    status: int  # HTTP status, 0 when no response arrived
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    text: str | None = None  # decoded body, when the content type is text
+    encoding: str | None = None
+    content_type: str | None = None
+    fetched_at: str = ""  # ISO 8601 UTC
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # True for a 304 answer to a conditional GET
+    error: str | None = None  # reason when the fetch failed (robots, ssrf, size, http 500 ...)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and (self.not_modified or 200 <= self.status < 300)
+
+
+@dataclass
+class Article:
+    """The main text and metadata extracted from a page."""
+
+    url: str  # canonical URL
+    source: str
+    title: str | None
+    text: str
+    published: str | None = None  # YYYY-MM-DD publication date when found
+    language: str | None = None  # ISO 639-1, e.g. "en", "zh"
+    fetched_at: str = ""
+
+    @property
+    def id(self) -> str:
+        return doc_id(self.url)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Speaker:
+    """A named person at an event, with the sentence that names them."""
+
+    name: str
+    title: str | None = None
+    affiliation: str | None = None
+    role: str = "speaker"  # keynote, opening_remarks, closing_remarks, moderator, panelist, speaker, host, attendee, signatory
+    evidence: str | None = None
+    key: str | None = None  # normalised person key (registry), same person -> same key
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Speaker:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class EventReport:
+    """The structured reading of an article as an event report (or not one)."""
+
+    is_event_report: bool = False
+    event_type: str | None = None
+    event_name: str | None = None
+    theme: str | None = None
+    event_date: str | None = None  # YYYY-MM-DD (or YYYY-MM when only month is known)
+    venue: str | None = None
+    organizers: list[str] = field(default_factory=list)
+    speakers: list[Speaker] = field(default_factory=list)
+    cities: list[str] = field(default_factory=list)
+    city_pairs: list[list[str]] = field(default_factory=list)  # sorted 2-item lists
+    sessions: list[str] = field(default_factory=list)
+    participant_count: int | None = None
+    topics: list[str] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)  # field name -> text it came from
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> EventReport | None:
+        if data is None:
+            return None
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["speakers"] = [Speaker.from_dict(s) for s in kwargs.get("speakers") or []]
+        return cls(**kwargs)
+
+
+@dataclass
+class Document:
+    """What a search backend stores: the article plus its structured event fields."""
+
+    id: str
+    url: str
+    source: str
+    title: str
+    text: str
+    language: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    fetched_at: str = ""  # ISO 8601 UTC of the fetch that produced this version
+    event: EventReport | None = None
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = self.compute_hash()
+
+    def compute_hash(self) -> str:
+        """Hash of everything a search can see, so an unchanged page is not rewritten."""
+        import json
+
+        event = json.dumps(self.event.to_dict(), sort_keys=True, ensure_ascii=False) if self.event else ""
+        return content_hash(self.url, self.source, self.title, self.text, self.language, self.published, event)
+
+    @property
+    def date(self) -> str | None:
+        """The date searches filter and sort on: event date when known, else publication date."""
+        if self.event and self.event.event_date and len(self.event.event_date) == 10:
+            return self.event.event_date
+        return self.published
+
+    @classmethod
+    def from_article(cls, article: Article, event: EventReport | None = None) -> Document:
+        return cls(
+            id=article.id,
+            url=article.url,
+            source=article.source,
+            title=article.title or "",
+            text=article.text,
+            language=article.language,
+            published=article.published,
+            fetched_at=article.fetched_at,
+            event=event,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["event"] = EventReport.from_dict(kwargs.get("event"))
+        return cls(**kwargs)

@@ -1,0 +1,119 @@
+"""Crawler settings: built-in defaults < config file < ``COOPWATCH_*`` environment variables.
+
+The config file is YAML (``COOPWATCH_CONFIG``, else ``./coopwatch.yaml`` when present) with the same
+keys as :class:`Settings`, e.g.::
+
+    min_delay: 2.0
+    allow_hosts: [127.0.0.1, 10.0.0.0/8]
+
+Environment variables are the upper-cased keys with a ``COOPWATCH_`` prefix
+(``COOPWATCH_MIN_DELAY=2``); lists are comma-separated (``COOPWATCH_ALLOW_HOSTS=127.0.0.1,::1``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_USER_AGENT = "coopwatch/0.1 (+https://github.com/coopwatch/coopwatch; event-report research crawler)"
+
+
+class ConfigError(ValueError):
+    """A configuration problem a user can fix; the message names the file, line and fix."""
+
+
+class Settings(BaseModel):
+    """Everything the crawler can be told; defaults are polite and safe."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_hosts: list[str] = Field(default_factory=list, description="hosts or networks exempt from the private-address guard")
+    min_delay: float = Field(1.0, ge=0, description="seconds between two requests to one host")
+    max_crawl_delay: float = Field(30.0, ge=0, description="cap on a robots.txt Crawl-delay")
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(30.0, gt=0)
+    total_timeout: float = Field(60.0, gt=0, description="deadline for one whole response")
+    max_bytes: int = Field(10_000_000, gt=0, description="limit on a decompressed response body")
+    retries: int = Field(2, ge=0, description="retries after a failed attempt (5xx, timeout, connection)")
+    backoff: float = Field(1.0, ge=0, description="first retry wait in seconds, doubled each retry")
+    max_retry_after: float = Field(300.0, ge=0, description="longest Retry-After we wait for within a run")
+    lock_dir: str | None = Field(None, description="directory for cross-process per-host locks (default: <state dir>/locks)")
+    state_path: str = "var/crawl-state.sqlite"
+    archive_dir: str = "var/warc"
+    store: str = "var/coopwatch.sqlite"
+    sources: str = "sources/thinktanks.yaml"
+    max_pages_per_source: int = Field(500, gt=0)
+
+    @classmethod
+    def load(cls, config_path: str | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from defaults, the config file, the environment, then explicit overrides."""
+        env = dict(os.environ if env is None else env)
+        data: dict[str, Any] = {}
+        path = config_path or env.get("COOPWATCH_CONFIG")
+        if path is None and Path("coopwatch.yaml").exists():
+            path = "coopwatch.yaml"
+        if path:
+            data.update(_read_config_file(path))
+        data.update(_read_env(env))
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**data)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc, path)) from None
+
+
+def _read_config_file(path: str) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: expected a mapping of setting: value")
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        line = _line_of_key(text, unknown[0])
+        raise ConfigError(
+            f"{path}:{line}: unknown setting {unknown[0]!r}; known settings: {', '.join(Settings.model_fields)}"
+        )
+    return data
+
+
+def _read_env(env: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, info in Settings.model_fields.items():
+        value = env.get(f"COOPWATCH_{name.upper()}")
+        if value is None:
+            continue
+        if info.annotation == list[str]:
+            out[name] = [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            out[name] = value
+    return out
+
+
+def _line_of_key(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _explain(exc: ValidationError, path: str | None) -> str:
+    parts = []
+    text = Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else ""
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        where = f"{path}:{_line_of_key(text, key.split('.')[0])}" if path else "settings"
+        parts.append(f"{where}: {key}: {err['msg']} (or set COOPWATCH_{key.split('.')[0].upper()})")
+    return "; ".join(parts)

@@ -1,0 +1,27 @@
+"""coopwatch search: backends behind one interface, the query model, alerts, API and web page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_STORE = "var/coopwatch.sqlite"
+
+
+def store_location(store: str | None = None) -> str:
+    """Return the store location: explicit value, else ``COOPWATCH_STORE``, else ``var/coopwatch.sqlite``."""
+    return store or os.environ.get("COOPWATCH_STORE") or DEFAULT_STORE
+
+
+def open_backend(store: str | None = None):
+    """Open the backend a store location names: ``http(s)://...`` is Elasticsearch, anything else SQLite."""
+    location = store_location(store)
+    if location.startswith(("http://", "https://")):
+        from search.elastic import ElasticsearchBackend
+
+        return ElasticsearchBackend.from_url(location)
+    from search.sqlite import SQLiteBackend
+
+    path = location.removeprefix("sqlite:///").removeprefix("sqlite://")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SQLiteBackend(path)

@@ -1,0 +1,139 @@
+"""The one search interface every backend implements, and the query model they share.
+
+Semantics every backend must honour (the contract suite in ``tests/search/contract.py`` checks them):
+
+- ``upsert`` is idempotent by ``Document.id``; a document whose ``content_hash`` equals the stored one
+  is counted ``unchanged`` and not rewritten.
+- ``Query.text`` is user input: it is escaped, never interpreted as backend syntax. Words are ANDed.
+  Chinese text matches by word/character sequence (``合作`` and ``沪港`` find Chinese reports).
+- Filters are ANDed. List filters (``sources``, ``cities``) match any of their values.
+  ``pair`` matches a document whose ``event.city_pairs`` contains that pair (order-insensitive).
+  ``speaker`` matches case-insensitively on a speaker's name (or registry key); ``org`` on an organiser
+  or speaker affiliation (substring, case-insensitive). ``since``/``until`` are inclusive ISO dates on
+  ``Document.date`` (event date, else publication date).
+- Results: best match first when there is text, else newest ``date`` first; ``total`` counts all matches.
+- ``Hit.snippet`` is HTML: the matched words wrapped in ``<mark>``, everything else HTML-escaped.
+- ``facets`` (when ``Query.facets`` is true) maps facet name -> list of (value, count), counts descending,
+  for: source, language, event_type, city, city_pair ("A|B"), speaker, organization, topic; plus
+  ``histogram``: list of (YYYY-MM, count) of event dates, ascending.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ingest.models import Document
+
+FACET_NAMES = ("source", "language", "event_type", "city", "city_pair", "speaker", "organization", "topic")
+
+
+@dataclass
+class Query:
+    """A search: free text plus filters and paging."""
+
+    text: str = ""
+    sources: list[str] = field(default_factory=list)
+    language: str | None = None
+    since: str | None = None  # YYYY-MM-DD inclusive
+    until: str | None = None  # YYYY-MM-DD inclusive
+    cities: list[str] = field(default_factory=list)
+    pair: tuple[str, str] | None = None
+    speaker: str | None = None
+    org: str | None = None
+    event_type: str | None = None
+    topic: str | None = None
+    events_only: bool = False
+    limit: int = 20
+    offset: int = 0
+    facets: bool = False
+
+
+@dataclass
+class Hit:
+    """One search result."""
+
+    id: str
+    url: str
+    title: str
+    source: str
+    language: str | None
+    date: str | None
+    score: float
+    snippet: str  # HTML with <mark> around matches
+    event_type: str | None = None
+    is_event_report: bool = False
+    cities: list[str] = field(default_factory=list)
+    city_pairs: list[list[str]] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    histogram: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class UpsertStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (doc id, reason)
+
+    def add(self, other: UpsertStats) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+        self.failures.extend(other.failures)
+
+
+class SearchBackend(abc.ABC):
+    """A document store with full-text and faceted search."""
+
+    @abc.abstractmethod
+    def upsert(self, docs: Iterable[Document]) -> UpsertStats:
+        """Insert or update documents by id; unchanged content is not rewritten."""
+
+    @abc.abstractmethod
+    def get(self, doc_id: str) -> Document | None:
+        """Return the stored document with this id (a unique id prefix of 8+ chars also works)."""
+
+    @abc.abstractmethod
+    def search(self, query: Query) -> SearchResult:
+        """Run a query."""
+
+    @abc.abstractmethod
+    def delete(self, doc_id: str) -> bool:
+        """Delete one document; return whether it existed."""
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """Number of stored documents."""
+
+    @abc.abstractmethod
+    def iter_documents(self) -> Iterator[Document]:
+        """Yield every stored document (for reindexing and export)."""
+
+    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """Return {id: content_hash} for the ids that are stored."""
+        out = {}
+        for i in ids:
+            doc = self.get(i)
+            if doc is not None:
+                out[i] = doc.content_hash
+        return out
+
+    def close(self) -> None:
+        """Release resources."""
+
+    def __enter__(self) -> SearchBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
