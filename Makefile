@@ -1,0 +1,41 @@
+# coopwatch: `make run` (demo crawl, offline) and `make test` (whole suite). Everything installs into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+PIP_FLAGS ?= -q --disable-pip-version-check
+
+.PHONY: run test venv venv-test demo-serve es-start es-wait es-stop es-status bench clean help
+
+help:
+	@echo "make run    - install into .venv, serve the bundled demo sites on 127.0.0.1, crawl, index, search"
+	@echo "make test   - install test extras into .venv and run the whole test suite"
+	@echo "make bench  - run the benchmarks in bench/ (tables on stdout, results in bench/results/)"
+	@echo "make es-start / es-wait / es-stop - a local Elasticsearch 8 node from Maven Central (no Docker)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install $(PIP_FLAGS) --upgrade pip
+
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(PIP) install $(PIP_FLAGS) -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(PIP) install $(PIP_FLAGS) -e '.[dev]'
+	@touch $@ $(VENV)/.core
+
+venv: $(VENV)/.core
+venv-test: $(VENV)/.test
+
+run: venv
+	$(BIN)/python -m coopwatch.quickstart
+
+test: venv-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv-test
+	$(BIN)/python bench/pipeline.py
+
+clean:
+	rm -rf var/ bench/results/ .pytest_cache

@@ -1,0 +1,386 @@
+"""coopwatch command line: a thin shell over ingest, search and coopwatch.run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.settings import ConfigError, Settings
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+EPILOG = """\
+examples:
+  coopwatch crawl                              crawl every enabled source into the store
+  coopwatch crawl --source harbour             crawl one source
+  coopwatch search "Hong Kong" --since 2025-01-01
+  coopwatch search 沪港 --lang zh --json
+  coopwatch search "" --pair "Hong Kong,Shanghai" --events-only
+  coopwatch show 3f2a9c1b                      one document (id or id prefix)
+  coopwatch sources check                      validate the sources file and show the crawl plan
+  coopwatch stats                              per-source health: last success, documents, failures
+  coopwatch reprocess                          re-extract archived pages without fetching
+
+configuration (lowest to highest): built-in defaults < coopwatch.yaml (or COOPWATCH_CONFIG)
+< COOPWATCH_* environment variables < command-line options.
+  COOPWATCH_STORE        store: a SQLite file (default var/coopwatch.sqlite) or http(s)://host:9200
+  COOPWATCH_SOURCES      sources file (default sources/thinktanks.yaml)
+  COOPWATCH_ALLOW_HOSTS  hosts/networks exempt from the private-address guard, e.g. 127.0.0.1
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coopwatch", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Watch institutional sites for city-cooperation event reports: crawl, structure, search.")
+    parser.add_argument("--store", help="store location (overrides COOPWATCH_STORE)")
+    parser.add_argument("--sources", help="sources YAML file (overrides COOPWATCH_SOURCES)")
+    parser.add_argument("--config", help="settings YAML file (overrides COOPWATCH_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_crawl(sub)
+    _add_search(sub)
+    _add_show(sub)
+    _add_sources(sub)
+    _add_simple(sub)
+    return parser
+
+
+def _add_crawl(sub) -> None:
+    p = sub.add_parser("crawl", help="discover, fetch, extract, structure and index new reports",
+                       description="Crawl sources politely (robots.txt, per-host delay, conditional GET) "
+                                   "into the store, then print a summary table.")
+    p.add_argument("--source", action="append", dest="source_names", metavar="NAME",
+                   help="crawl only this source (repeatable)")
+    p.add_argument("--max-pages", type=int, help="listing pages to follow per start URL (backfill deeper)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def _add_search(sub) -> None:
+    p = sub.add_parser("search", help="full-text and filtered search of stored reports",
+                       description="Search stored documents. Words are ANDed; Chinese works as typed (合作, 沪港). "
+                                   "An empty query with filters lists matching documents, newest first.")
+    p.add_argument("query", nargs="?", default="", help="words to find (quote phrases for the shell)")
+    p.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    p.add_argument("--since", help="on or after this date (YYYY-MM-DD; event date, else publication date)")
+    p.add_argument("--until", help="on or before this date (YYYY-MM-DD)")
+    p.add_argument("--lang", choices=["en", "zh"], help="only this language")
+    p.add_argument("--city", action="append", default=[], help="involves this city (English name, repeatable)")
+    p.add_argument("--pair", help='city pair that cooperates, e.g. "Hong Kong,Shanghai"')
+    p.add_argument("--speaker", help="a speaker's name, e.g. \"Fan Gang\"")
+    p.add_argument("--org", help="an organiser or speaker affiliation (substring)")
+    p.add_argument("--type", dest="event_type", help="event type: symposium, forum, seminar, conference, ...")
+    p.add_argument("--topic", help="topic from the vocabulary: trade, finance, talent, technology, ...")
+    p.add_argument("--events-only", action="store_true", help="only event reports")
+    p.add_argument("--limit", type=int, default=10, help="results per page (default 10)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many results")
+    p.add_argument("--facets", action="store_true", help="also print facet counts")
+    p.add_argument("--json", action="store_true", help='print {"total": N, "results": [...]} as JSON')
+
+
+def _add_show(sub) -> None:
+    p = sub.add_parser("show", help="show one stored document", description="Show one document by id or id prefix.")
+    p.add_argument("id", help="document id (sha256 of the canonical URL) or a unique prefix of 8+ characters")
+    p.add_argument("--json", action="store_true", help="print the whole record as JSON")
+
+
+def _add_sources(sub) -> None:
+    p = sub.add_parser("sources", help="validate the sources file and show what would be fetched")
+    s = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
+    c = s.add_parser("check", help="validate the sources YAML and print each source's crawl plan",
+                     description="Validate the sources file (errors name the file, line, key and fix) and show "
+                                 "per source the pages, feeds and sitemaps a crawl would start from.")
+    c.add_argument("--discover", action="store_true", help="also run discovery (network) and list the article URLs")
+
+
+def _add_simple(sub) -> None:
+    p = sub.add_parser("reprocess", help="re-extract and re-index archived pages without fetching",
+                       description="Read the WARC archive, run the current extractor and structurer, and upsert.")
+    p.add_argument("--source", help="only this source")
+    sub.add_parser("stats", help="per-source health: last success, documents, failures by reason")
+    p = sub.add_parser("structure", help="print the event report of a saved HTML page (store untouched)")
+    p.add_argument("file", help="saved HTML file")
+    p.add_argument("--url", help="the page's URL (helps date and metadata extraction)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """Build settings from defaults, config file, environment and options."""
+    return Settings.load(args.config, store=args.store, sources=args.sources)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+# ------------------------------------------------------------------ commands
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from coopwatch.run import run_crawl
+
+    settings = load_settings(args)
+    with _crawl_progress() as progress:
+        task = {"id": None}
+
+        def on_source(source):
+            task["id"] = progress.add_task(source.name, total=None)
+
+        def on_discovered(count):
+            progress.update(task["id"], total=count)
+
+        def on_url(url, outcome):
+            progress.advance(task["id"])
+
+        summaries = run_crawl(settings, args.source_names, args.max_pages, progress=on_url,
+                              on_discovered=on_discovered, on_source=on_source)
+    if args.json:
+        print(json.dumps([asdict(s) for s in summaries], indent=2, ensure_ascii=False))
+    else:
+        _print_crawl_summary(summaries)
+    return 1 if any(s.error for s in summaries) else 0
+
+
+def _crawl_progress() -> Progress:
+    return Progress(TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=False, disable=not console.is_terminal)
+
+
+def _print_crawl_summary(summaries) -> None:
+    table = Table(title="crawl summary")
+    for col in ("source", "discovered", "fetched", "not modified", "new", "updated", "unchanged", "events", "failed"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for s in summaries:
+        table.add_row(s.source, *(str(v) for v in (s.discovered, s.fetched, s.not_modified, s.new, s.updated,
+                                                     s.unchanged, s.events, s.failed)))
+    out.print(table)
+    for s in summaries:
+        if s.failures:
+            reasons = ", ".join(f"{k} {v}" for k, v in s.failures.items())
+            out.print(f"  {s.source}: failed by reason: {reasons}", highlight=False)
+        if s.error:
+            out.print(f"  [red]{s.source}: source failed: {s.error}[/red]", highlight=False)
+
+
+def build_query(args: argparse.Namespace):
+    from search.base import Query
+
+    pair = None
+    if args.pair:
+        parts = [p.strip() for p in args.pair.split(",") if p.strip()]
+        if len(parts) != 2:
+            raise ConfigError(f'--pair {args.pair!r}: expected two places separated by a comma, e.g. "Hong Kong,Shanghai"')
+        pair = tuple(sorted(parts))
+    return Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
+                 cities=args.city, pair=pair, speaker=args.speaker, org=args.org, event_type=args.event_type,
+                 topic=args.topic, events_only=args.events_only, limit=args.limit, offset=args.offset,
+                 facets=args.facets)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from search import open_backend
+
+    settings = load_settings(args)
+    query = build_query(args)
+    with open_backend(settings.store) as backend:
+        result = backend.search(query)
+    if args.json:
+        payload = {"total": result.total, "results": [asdict(h) for h in result.hits]}
+        if args.facets:
+            payload["facets"] = result.facets
+            payload["histogram"] = result.histogram
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    _print_hits(result, query)
+    return 0
+
+
+def _print_hits(result, query) -> None:
+    import re
+    from html import unescape
+
+    out.print(f"{result.total} result(s)" + (f" for {query.text!r}" if query.text else ""), highlight=False)
+    for n, hit in enumerate(result.hits, query.offset + 1):
+        meta = " · ".join(x for x in (hit.source, hit.date or "", hit.language or "", hit.event_type or "") if x)
+        out.print(f"\n[bold]{n}. {hit.title or hit.url}[/bold]  [dim]{hit.id[:12]}[/dim]", highlight=False)
+        out.print(f"   {meta}\n   {hit.url}", highlight=False)
+        snippet = unescape(re.sub(r"</?mark>", "", hit.snippet.replace("<mark>", "[").replace("</mark>", "]")))
+        if snippet:
+            out.print(f"   {snippet}", highlight=False, markup=False)
+    for name, values in result.facets.items():
+        if values:
+            out.print(f"\n{name}: " + ", ".join(f"{v} ({c})" for v, c in values[:10]), highlight=False)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from search import open_backend
+
+    settings = load_settings(args)
+    with open_backend(settings.store) as backend:
+        doc = backend.get(args.id)
+    if doc is None:
+        console.print(f"no document with id {args.id!r} (try `coopwatch search` to find ids)")
+        return 1
+    if args.json:
+        print(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    out.print(f"[bold]{doc.title}[/bold]\n{doc.url}\nid {doc.id}\nsource {doc.source} · language {doc.language}"
+              f" · published {doc.published} · fetched {doc.fetched_at}", highlight=False)
+    if doc.event and doc.event.is_event_report:
+        _print_event(doc.event)
+    out.print("\n" + doc.text, highlight=False, markup=False)
+    return 0
+
+
+def _print_event(event) -> None:
+    rows = [("type", event.event_type), ("name", event.event_name), ("theme", event.theme), ("date", event.event_date),
+            ("venue", event.venue), ("organizers", "; ".join(event.organizers)), ("cities", ", ".join(event.cities)),
+            ("city pairs", ", ".join("–".join(p) for p in event.city_pairs)), ("topics", ", ".join(event.topics))]
+    for key, value in rows:
+        if value:
+            out.print(f"{key:>11}: {value}", highlight=False, markup=False)
+    for sp in event.speakers:
+        detail = ", ".join(x for x in (sp.title, sp.affiliation) if x)
+        out.print(f"{'speaker':>11}: {sp.name} ({sp.role})" + (f" — {detail}" if detail else ""), highlight=False, markup=False)
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from ingest.sources import load_sources
+
+    if args.sources_command != "check":
+        build_parser().parse_args(["sources", "--help"])
+        return 2
+    settings = load_settings(args)
+    sources = load_sources(settings.sources, enabled_only=False)
+    out.print(f"{settings.sources}: {len(sources)} source(s), valid", highlight=False)
+    for s in sources:
+        _print_plan(s, settings)
+        if args.discover and s.enabled:
+            _print_discovery(s, settings)
+    return 0
+
+
+def _print_plan(source, settings: Settings) -> None:
+    delay = source.min_delay if source.min_delay is not None else settings.min_delay
+    state = "" if source.enabled else " (disabled)"
+    out.print(f"\n[bold]{source.name}[/bold]{state}  language={source.language or 'auto'}  delay={delay}s  "
+              f"schedule={source.schedule}", highlight=False)
+    for url in source.start_urls:
+        out.print(f"  listing  {url}  (+ up to {source.max_pages - 1} next pages)", highlight=False)
+    for url in source.feeds:
+        out.print(f"  feed     {url}", highlight=False)
+    for url in source.sitemaps:
+        out.print(f"  sitemap  {url}", highlight=False)
+    if source.include or source.exclude:
+        out.print(f"  article links: include {source.include or 'all'}; exclude {source.exclude or 'none'}", highlight=False)
+
+
+def _print_discovery(source, settings: Settings) -> None:
+    import tempfile
+
+    from ingest.pipeline import discover_stage, read_jsonl
+
+    with tempfile.TemporaryDirectory() as tmp:
+        found = discover_stage(source.name, settings.model_copy(update={"archive_dir": tmp}), tmp)
+        urls = [row["url"] for row in read_jsonl(found["path"])]
+    out.print(f"  would fetch {len(urls)} article URL(s):", highlight=False)
+    for url in urls:
+        out.print(f"    {url}", highlight=False)
+    for reason, count in found["discovery_failures"].items():
+        out.print(f"  [yellow]discovery problem:[/yellow] {reason} ({count})", highlight=False)
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from coopwatch.run import reprocess
+
+    settings = load_settings(args)
+    counts = reprocess(settings, args.source)
+    table = Table(title="reprocess summary")
+    for key in counts:
+        table.add_column(key, justify="right")
+    table.add_row(*(str(v) for v in counts.values()))
+    out.print(table)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from ingest.state import CrawlState
+    from search import open_backend
+    from search.base import Query
+
+    settings = load_settings(args)
+    with open_backend(settings.store) as backend:
+        per_source = dict(backend.search(Query(limit=0, facets=True)).facets.get("source", []))
+    with CrawlState(settings.state_path) as state:
+        health = state.source_health()
+    table = Table(title=f"sources ({settings.store})")
+    for col in ("source", "last success", "documents", "pages ok", "last run: new", "failures by reason", "warning"):
+        table.add_column(col)
+    names = sorted(set(per_source) | {h["source"] for h in health})
+    by_name = {h["source"]: h for h in health}
+    for name in names:
+        h = by_name.get(name, {})
+        last = (h.get("last_run") or {}).get("counts", {})
+        reasons = ", ".join(f"{k} {v}" for k, v in (h.get("failures") or {}).items())
+        table.add_row(name, h.get("last_success") or "never", str(per_source.get(name, 0)), str(h.get("pages_ok", 0)),
+                      str(last.get("new", "")), reasons or "-", h.get("warning") or "")
+    out.print(table)
+    return 0
+
+
+def cmd_structure(args: argparse.Namespace) -> int:
+    from ingest.structure import structure_html
+
+    path = Path(args.file)
+    if not path.exists():
+        console.print(f"[red]error:[/red] {path}: no such file")
+        return 2
+    report = structure_html(path.read_bytes().decode("utf-8", errors="replace"), url=args.url)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    for key, value in report.items():
+        if key == "speakers":
+            for sp in value:
+                out.print(f"{'speaker':>18}: {sp['name']} ({sp['role']}) — {sp.get('title') or ''}, "
+                          f"{sp.get('affiliation') or ''}", highlight=False, markup=False)
+        elif value not in (None, [], ""):
+            out.print(f"{key:>18}: {value}", highlight=False, markup=False)
+    return 0
+
+
+COMMANDS = {
+    "crawl": cmd_crawl,
+    "search": cmd_search,
+    "show": cmd_show,
+    "sources": cmd_sources,
+    "reprocess": cmd_reprocess,
+    "stats": cmd_stats,
+    "structure": cmd_structure,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

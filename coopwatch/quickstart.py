@@ -1,0 +1,53 @@
+"""`make run`: serve the bundled demo sites on 127.0.0.1, crawl them into the embedded store, search.
+
+Runs offline. The demo sites listen on fixed ports (``COOPWATCH_DEMO_PORT_BASE``, default 8701) so
+that their URLs, and so the document ids, are the same on every run: a second run only sends
+conditional requests and writes no duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from coopwatch import cli
+
+DEMO_QUERIES = ("Hong Kong", "沪港")
+
+
+def write_demo_sources(origins: dict[str, str], path: Path) -> Path:
+    """Write the demo sources file for the origins the demo sites listen on."""
+    from coopwatch.demo import render_sources
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_sources(origins), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    from coopwatch.demo import DemoSites
+
+    base = int(os.environ.get("COOPWATCH_DEMO_PORT_BASE", "8701"))
+    var = Path(os.environ.get("COOPWATCH_VAR", "var"))
+    try:
+        sites = DemoSites(port_base=base)
+    except OSError as exc:
+        print(f"error: cannot listen on 127.0.0.1:{base}+ ({exc.strerror}); "
+              f"set COOPWATCH_DEMO_PORT_BASE to free ports", file=sys.stderr)
+        return 2
+    with sites:
+        sources = write_demo_sources(sites.origins, var / "demo-sources.yaml")
+        os.environ.setdefault("COOPWATCH_ALLOW_HOSTS", "127.0.0.1")
+        os.environ.setdefault("COOPWATCH_MIN_DELAY", "0.05")
+        print(f"demo sites: {', '.join(f'{k} {v}' for k, v in sites.origins.items())}", flush=True)
+        code = cli.main(["--sources", str(sources), "crawl"])
+    for query in DEMO_QUERIES:
+        print(f"\n$ coopwatch search {query!r} --limit 3", flush=True)
+        cli.main(["search", query, "--limit", "3"])
+    print("\nNext: .venv/bin/coopwatch search --help   (the store is var/coopwatch.sqlite)")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

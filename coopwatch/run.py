@@ -1,0 +1,185 @@
+"""The main job: crawl sources, structure, index; and reprocessing from the WARC archive.
+
+This is the layer that joins ``ingest`` and ``search``; the CLI and the Airflow DAGs call it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ingest.archive import latest_responses
+from ingest.extract import ExtractionError, extract_article
+from ingest.models import Document
+from ingest.pipeline import (
+    discover_stage,
+    fetch_stage,
+    read_jsonl,
+    structure_stage,
+    to_document,
+)
+from ingest.settings import Settings
+from ingest.sources import Source, load_sources
+from ingest.state import CrawlState
+from search import open_backend
+from search.base import SearchBackend, UpsertStats
+
+INDEX_BATCH = 200
+
+
+@dataclass
+class SourceSummary:
+    """What one crawl of one source did."""
+
+    source: str
+    discovered: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    events: int = 0
+    events_changed: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_counts(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "source"}
+
+
+def index_stage(docs_paths: Iterable[str | Path], store: str, state_path: str | None = None) -> dict:
+    """Upsert documents from JSON-lines files; commit their crawl validators once stored."""
+    totals = UpsertStats()
+    events_changed = 0
+    with open_backend(store) as backend:
+        for path in docs_paths:
+            docs = [Document.from_dict(row) for row in read_jsonl(path)]
+            for start in range(0, len(docs), INDEX_BATCH):
+                batch = docs[start:start + INDEX_BATCH]
+                events_changed += _count_changed_events(backend, batch)
+                stats = backend.upsert(batch)
+                totals.add(stats)
+                _commit_validators(state_path, batch, stats)
+    return {"new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged,
+            "failed": totals.failed, "events_changed": events_changed,
+            "failures": [f"{doc_id[:12]}: {reason}" for doc_id, reason in totals.failures[:20]]}
+
+
+def _count_changed_events(backend: SearchBackend, docs: list[Document]) -> int:
+    stored = backend.content_hashes([d.id for d in docs])
+    return sum(1 for d in docs if d.event and d.event.is_event_report and stored.get(d.id) != d.content_hash)
+
+
+def _commit_validators(state_path: str | None, docs: list[Document], stats: UpsertStats) -> None:
+    if not state_path:
+        return
+    failed = {doc_id for doc_id, _ in stats.failures}
+    with CrawlState(state_path) as state:
+        state.mark_indexed(d.url for d in docs if d.id not in failed)
+
+
+def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: int | None = None,
+                 progress: Callable[[str, str], None] | None = None,
+                 on_discovered: Callable[[int], None] | None = None) -> SourceSummary:
+    """Run discover -> fetch+extract -> structure -> index for one source and record the run."""
+    summary = SourceSummary(source.name)
+    with CrawlState(settings.state_path) as state:
+        run_id = state.start_run(source.name)
+    try:
+        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered)
+    except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
+        summary.error = f"{type(exc).__name__}: {exc}"
+    with CrawlState(settings.state_path) as state:
+        state.finish_run(run_id, summary.as_counts(), ok=summary.error is None)
+    return summary
+
+
+def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
+                max_pages: int | None, progress, on_discovered) -> None:
+    found = discover_stage(source.name, settings, workdir, max_pages=max_pages)
+    summary.discovered = found["count"]
+    failures: Counter[str] = Counter({k.split(":", 1)[0]: v for k, v in found["discovery_failures"].items()})
+    if on_discovered:
+        on_discovered(found["count"])
+    docs_paths = []
+    for start, end in found["batches"]:
+        fetched = fetch_stage(source.name, found["path"], settings, workdir, start, end, progress=progress)
+        summary.fetched += fetched["fetched"]
+        summary.not_modified += fetched["not_modified"]
+        summary.failed += fetched["failed"]
+        failures.update(fetched["failures"])
+        structured = structure_stage(fetched["path"])
+        summary.events += structured["events"]
+        docs_paths.append(structured["path"])
+    indexed = index_stage(docs_paths, settings.store, settings.state_path)
+    for key in ("new", "updated", "unchanged", "events_changed"):
+        setattr(summary, key, indexed[key])
+    summary.failed += indexed["failed"]
+    if indexed["failed"]:
+        failures["index"] += indexed["failed"]
+    summary.failures = dict(failures)
+
+
+def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pages: int | None = None,
+              progress=None, on_discovered=None, on_source=None) -> list[SourceSummary]:
+    """Crawl the configured sources (all enabled, or the named ones) into the store."""
+    sources = select_sources(settings, source_names)
+    workdir = Path(settings.state_path).parent / "work" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    summaries = []
+    try:
+        for source in sources:
+            if on_source:
+                on_source(source)
+            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return summaries
+
+
+def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:
+    """Return the enabled sources, or the named ones (an unknown name is an error that lists the known ones)."""
+    sources = load_sources(settings.sources, enabled_only=not names)
+    if not names:
+        return sources
+    by_name = {s.name: s for s in sources}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        from ingest.settings import ConfigError
+
+        raise ConfigError(f"{settings.sources}: no source named {unknown[0]!r}; known: {', '.join(by_name)}")
+    return [by_name[n] for n in names]
+
+
+def reprocess(settings: Settings, source_name: str | None = None, progress=None) -> dict:
+    """Re-extract, re-structure and re-index every archived article without fetching again."""
+    counts: Counter[str] = Counter()
+    docs: list[Document] = []
+    language_hints = {s.name: s.language for s in load_sources(settings.sources, enabled_only=False)} \
+        if Path(settings.sources).exists() else {}
+    for url, response in latest_responses(settings.archive_dir, source_name).items():
+        try:
+            html = _decode_archived(response.body, response.headers)
+            article = extract_article(html, url, response.source, language_hints.get(response.source), response.date)
+        except ExtractionError:
+            counts["no_article"] += 1
+            continue
+        docs.append(to_document(article))
+        if progress:
+            progress(url, "reprocessed")
+    with open_backend(settings.store) as backend:
+        stats = backend.upsert(docs)
+    return {"archived": len(docs) + counts["no_article"], "no_article": counts["no_article"], "new": stats.new,
+            "updated": stats.updated, "unchanged": stats.unchanged, "failed": stats.failed}
+
+
+def _decode_archived(body: bytes, headers: dict[str, str]) -> str:
+    from ingest.fetch.charset import decode_body
+    from ingest.fetch.headers import parse_content_type
+
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    return decode_body(body, parse_content_type(content_type)[1])[0]

@@ -1,0 +1,79 @@
+"""Entry links from RSS/Atom feeds and URLs from sitemaps, parsed without entity expansion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from xml.etree.ElementTree import Element, ParseError
+
+from ingest.discover.urls import canonicalize_url
+
+
+class FeedError(ValueError):
+    """A feed or sitemap that cannot be read, with the reason."""
+
+
+@dataclass
+class SitemapLinks:
+    pages: list[str]
+    sitemaps: list[str]  # nested sitemaps of a sitemap index
+
+
+def _parse_xml(data: bytes | str) -> Element:
+    try:
+        return fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise FeedError(f"unsafe XML refused ({type(exc).__name__})") from None
+    except ParseError as exc:
+        raise FeedError(f"not well-formed XML ({exc})") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def feed_links(data: bytes | str, feed_url: str) -> list[str]:
+    """Return canonical entry links of an RSS 2.0, RSS 1.0 or Atom feed."""
+    root = _parse_xml(data)
+    links: dict[str, None] = {}
+    for element in root.iter():
+        if _local(element.tag) not in ("item", "entry"):
+            continue
+        url = _entry_link(element)
+        canonical = canonicalize_url(url, feed_url) if url else None
+        if canonical:
+            links.setdefault(canonical)
+    return list(links)
+
+
+def _entry_link(entry: Element) -> str | None:
+    fallback = None
+    for child in entry:
+        if _local(child.tag) != "link":
+            continue
+        href = child.get("href")
+        if href is None:
+            return (child.text or "").strip() or None
+        if child.get("rel", "alternate") == "alternate":
+            return href
+        fallback = fallback or href
+    for child in entry:
+        if _local(child.tag) == "guid" and child.get("isPermaLink", "true") == "true":
+            return (child.text or "").strip() or fallback
+    return fallback
+
+
+def sitemap_links(data: bytes | str, sitemap_url: str) -> SitemapLinks:
+    """Return the page URLs of a urlset sitemap, or the child sitemaps of a sitemap index."""
+    root = _parse_xml(data)
+    pages: dict[str, None] = {}
+    children: dict[str, None] = {}
+    for element in root.iter():
+        if _local(element.tag) != "loc":
+            continue
+        url = canonicalize_url((element.text or "").strip(), sitemap_url)
+        if url:
+            (children if _local(root.tag) == "sitemapindex" else pages).setdefault(url)
+    return SitemapLinks(list(pages), list(children))

@@ -1,0 +1,252 @@
+"""The crawl as stages that hand over files: discover -> fetch+extract -> structure.
+
+Each stage takes plain values and paths and returns a small dict of paths and counts, so the CLI
+runs them in one process and the Airflow DAGs run them as tasks passing only those dicts through
+XCom. Stages are idempotent: outputs are written to a temporary name and renamed, and re-running a
+stage rewrites the same output. Indexing lives in ``coopwatch.run`` (``ingest`` never imports
+``search``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from ingest.archive import WarcArchive
+from ingest.discover.feeds import FeedError, feed_links, sitemap_links
+from ingest.discover.links import extract_links, find_next_page
+from ingest.discover.urls import dedupe
+from ingest.extract import ExtractionError, extract_article
+from ingest.models import Article, Document, EventReport
+from ingest.settings import ConfigError, Settings
+from ingest.sources import Source, load_sources
+from ingest.state import CrawlState
+
+BATCH_SIZE = 50
+MAX_SITEMAPS = 20
+Progress = Callable[[str, str], None]  # (url, outcome) -> None
+
+
+def get_source(settings: Settings, name: str) -> Source:
+    """Return the named source from the configured sources file."""
+    for source in load_sources(settings.sources, enabled_only=False):
+        if source.name == name:
+            return source
+    raise ConfigError(f"{settings.sources}: no source named {name!r}")
+
+
+def source_settings(settings: Settings, source: Source) -> Settings:
+    """Return the settings with the source's politeness overrides applied."""
+    overrides = {k: getattr(source, k) for k in ("min_delay", "max_crawl_delay") if getattr(source, k) is not None}
+    return settings.model_copy(update=overrides)
+
+
+def make_fetcher(settings: Settings):
+    """Create the fetcher (the one network seam) with a cross-process per-host lock directory."""
+    from ingest.fetch import Fetcher
+
+    lock_dir = settings.lock_dir or str(Path(settings.state_path).parent / "locks")
+    return Fetcher.from_settings(settings.model_copy(update={"lock_dir": lock_dir}))
+
+
+def _write_jsonl(path: Path, rows: Iterable[dict]) -> int:
+    """Write rows atomically (temporary file + rename); return how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    count = 0
+    with open(tmp, "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    os.replace(tmp, path)
+    return count
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict]:
+    """Yield the rows of a JSON-lines file."""
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            if line.strip():
+                yield json.loads(line)
+
+
+# ---------------------------------------------------------------- discover
+
+def discover_stage(source_name: str, settings: Settings, workdir: str | Path, max_pages: int | None = None,
+                   batch_size: int = BATCH_SIZE) -> dict:
+    """Find candidate article URLs of a source; write them to ``urls.jsonl`` and return path, count, batches."""
+    source = get_source(settings, source_name)
+    if max_pages:
+        source = source.model_copy(update={"max_pages": max_pages})
+    fetcher = make_fetcher(source_settings(settings, source))
+    failures: Counter[str] = Counter()
+    with WarcArchive(settings.archive_dir, source.name) as archive:
+        try:
+            urls = discover_urls(source, fetcher, archive, failures)
+        finally:
+            fetcher.close()
+    urls = urls[: settings.max_pages_per_source]
+    path = Path(workdir) / source.name / "urls.jsonl"
+    count = _write_jsonl(path, ({"url": u} for u in urls))
+    batches = [[i, min(i + batch_size, count)] for i in range(0, count, batch_size)]
+    return {"source": source.name, "path": str(path), "count": count, "batches": batches,
+            "discovery_failures": dict(failures)}
+
+
+def discover_urls(source: Source, fetcher, archive: WarcArchive | None, failures: Counter[str]) -> list[str]:
+    """Return canonical, de-duplicated article URLs from listing pages, feeds and sitemaps."""
+    found: list[str] = []
+    listing_pages: set[str] = set()
+    for start in source.start_urls:
+        found += _discover_listing(source, start, fetcher, archive, failures, listing_pages)
+    for feed in source.feeds:
+        found += _discover_feed(feed, fetcher, archive, failures)
+    found += _discover_sitemaps(source.sitemaps, fetcher, archive, failures)
+    return [u for u in dedupe(found) if u not in listing_pages and source.wants(u)]
+
+
+def _fetch_for_discovery(url: str, kind: str, fetcher, archive, failures: Counter[str]):
+    page = fetcher.fetch(url)
+    if archive is not None:
+        archive.write_page(page, kind=kind)
+    if not page.ok or page.not_modified:
+        failures[f"{kind}: {page.error or page.status}"] += 1
+        return None
+    return page
+
+
+def _discover_listing(source: Source, start: str, fetcher, archive, failures, seen: set[str]) -> list[str]:
+    found: list[str] = []
+    url: str | None = start
+    for _ in range(source.max_pages):
+        if url is None or url in seen:
+            break
+        seen.add(url)
+        page = _fetch_for_discovery(url, "listing", fetcher, archive, failures)
+        if page is None or page.text is None:
+            break
+        found += [link for link in extract_links(page.text, page.final_url) if source.wants(link)]
+        url = find_next_page(page.text, page.final_url, source.next_page)
+    return found
+
+
+def _discover_feed(feed: str, fetcher, archive, failures) -> list[str]:
+    page = _fetch_for_discovery(feed, "feed", fetcher, archive, failures)
+    if page is None:
+        return []
+    try:
+        return feed_links(page.body, page.final_url)
+    except FeedError as exc:
+        failures[f"feed: {exc}"] += 1
+        return []
+
+
+def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[str]:
+    queue, done, found = list(sitemaps), set(), []
+    while queue and len(done) < MAX_SITEMAPS:
+        url = queue.pop(0)
+        if url in done:
+            continue
+        done.add(url)
+        page = _fetch_for_discovery(url, "sitemap", fetcher, archive, failures)
+        if page is None:
+            continue
+        try:
+            links = sitemap_links(page.body, page.final_url)
+        except FeedError as exc:
+            failures[f"sitemap: {exc}"] += 1
+            continue
+        found += links.pages
+        queue += links.sitemaps
+    return found
+
+
+# ---------------------------------------------------------------- fetch + extract
+
+def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, workdir: str | Path,
+                start: int = 0, end: int | None = None, progress: Progress | None = None) -> dict:
+    """Fetch and extract one batch of URLs; write ``articles-<start>.jsonl``; return path and counts.
+
+    A URL whose stored copy is current costs one conditional request. Every failure is recorded in the
+    crawl state with its reason and the batch goes on.
+    """
+    source = get_source(settings, source_name)
+    urls = [row["url"] for row in read_jsonl(urls_path)][start:end]
+    counts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    articles: list[dict] = []
+    fetcher = make_fetcher(source_settings(settings, source))
+    with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
+        try:
+            for url in urls:
+                outcome = _fetch_one(url, source, fetcher, state, archive, articles, reasons)
+                counts[outcome] += 1
+                if progress:
+                    progress(url, outcome)
+        finally:
+            fetcher.close()
+    path = Path(workdir) / source.name / f"articles-{start:06d}.jsonl"
+    _write_jsonl(path, articles)
+    return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": counts["fetched"],
+            "not_modified": counts["not_modified"], "failed": counts["failed"], "failures": dict(reasons),
+            "requests": sum(fetcher.stats.values()) if isinstance(getattr(fetcher, "stats", None), dict) else None}
+
+
+def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: WarcArchive,
+               articles: list[dict], reasons: Counter[str]) -> str:
+    etag, last_modified, body_hash = state.validators(url)
+    page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
+    archive.write_page(page)
+    if not page.ok:
+        reason = page.error or f"http: {page.status}"
+        state.record_failure(url, source.name, reason)
+        reasons[reason.split(":", 1)[0]] += 1
+        return "failed"
+    new_hash = hashlib.sha256(page.body).hexdigest() if not page.not_modified else body_hash
+    if page.not_modified or (body_hash and new_hash == body_hash):
+        state.record_not_modified(url, source.name)
+        return "not_modified"
+    try:
+        article = extract_article(page.text or "", url, source.name, source.language, page.fetched_at)
+    except ExtractionError as exc:
+        state.record_no_article(url, source.name, f"extract: {exc}", page.etag, page.last_modified, new_hash)
+        reasons["extract"] += 1
+        return "failed"
+    state.record_success(url, source.name, page.etag, page.last_modified, new_hash)
+    articles.append(article.to_dict())
+    return "fetched"
+
+
+# ---------------------------------------------------------------- structure
+
+def structure_article(article: Article) -> EventReport | None:
+    """Return the event report of an article (None if the structurer is unavailable or fails)."""
+    try:
+        from ingest.structure import parse_event_report
+    except ImportError:
+        return None
+    try:
+        return parse_event_report(article)
+    except Exception:  # noqa: BLE001 - one odd page must not stop a run; the article is still indexed
+        return None
+
+
+def structure_stage(articles_path: str | Path, workdir: str | Path | None = None) -> dict:
+    """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``."""
+    articles_path = Path(articles_path)
+    out = Path(workdir or articles_path.parent) / articles_path.name.replace("articles-", "docs-")
+    if out.parent != articles_path.parent and workdir:
+        out = Path(workdir) / articles_path.parent.name / out.name
+    docs = [to_document(Article.from_dict(row)) for row in read_jsonl(articles_path)]
+    count = _write_jsonl(out, (d.to_dict() for d in docs))
+    events = sum(1 for d in docs if d.event and d.event.is_event_report)
+    return {"path": str(out), "count": count, "events": events}
+
+
+def to_document(article: Article) -> Document:
+    """Turn an extracted article into the Document the store indexes."""
+    return Document.from_article(article, structure_article(article))

@@ -1,0 +1,216 @@
+"""Crawl state in SQLite: per URL status and validators, per run counts, per source health.
+
+Validators (ETag, Last-Modified, body hash) are *pending* after a fetch and become *committed* only
+once the document is indexed (``mark_indexed``). Conditional requests use committed validators only,
+so a crash between fetch and index makes the next run fetch the page in full again: nothing is lost,
+and the idempotent upsert means nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,            -- ok, not_modified, failed, no_article
+    reason TEXT,                     -- last failure reason
+    etag TEXT, last_modified TEXT, body_hash TEXT,                      -- committed validators
+    pending_etag TEXT, pending_last_modified TEXT, pending_body_hash TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_success TEXT,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS urls_source ON urls(source);
+CREATE TABLE IF NOT EXISTS failures (
+    url TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failures_source ON failures(source, at);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    counts TEXT NOT NULL DEFAULT '{}',
+    ok INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS runs_source ON runs(source, id);
+"""
+
+
+def utcnow() -> str:
+    """Return the current UTC time as ISO 8601 with seconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class UrlState:
+    url: str
+    source: str
+    status: str
+    reason: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    first_seen: str
+    last_seen: str
+    last_success: str | None
+    failures: int
+
+
+class CrawlState:
+    """Per-URL and per-run crawl bookkeeping in one SQLite file (WAL, safe across processes)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=60000")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> CrawlState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str) -> UrlState | None:
+        """Return what we know of a URL."""
+        row = self.db.execute(
+            "SELECT url, source, status, reason, etag, last_modified, body_hash, first_seen, last_seen,"
+            " last_success, failures FROM urls WHERE url = ?", (url,)).fetchone()
+        return UrlState(*row) if row else None
+
+    def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
+        """Return the committed (etag, last_modified, body_hash) of a URL, if any."""
+        row = self.db.execute("SELECT etag, last_modified, body_hash FROM urls WHERE url = ?", (url,)).fetchone()
+        return row if row else (None, None, None)
+
+    def record_success(self, url: str, source: str, etag: str | None, last_modified: str | None,
+                       body_hash: str | None, commit: bool = False) -> None:
+        """Record a fetched page; its validators stay pending until ``mark_indexed`` unless ``commit``."""
+        now = utcnow()
+        self._touch(url, source, now)
+        self.db.execute(
+            "UPDATE urls SET status='ok', reason=NULL, last_success=?, failures=0,"
+            " pending_etag=?, pending_last_modified=?, pending_body_hash=? WHERE url=?",
+            (now, etag, last_modified, body_hash, url))
+        if commit:
+            self.mark_indexed([url])
+
+    def record_not_modified(self, url: str, source: str) -> None:
+        """Record a 304 (or an identical body): the stored document is current."""
+        now = utcnow()
+        self._touch(url, source, now)
+        self.db.execute(
+            "UPDATE urls SET status=CASE WHEN status='no_article' THEN status ELSE 'not_modified' END,"
+            " reason=CASE WHEN status='no_article' THEN reason ELSE NULL END, last_success=?, failures=0 WHERE url=?",
+            (now, url))
+
+    def record_no_article(self, url: str, source: str, reason: str, etag: str | None,
+                          last_modified: str | None, body_hash: str | None) -> None:
+        """Record a page that has no article; keep its validators so an unchanged copy is not re-read."""
+        self.record_failure(url, source, reason, status="no_article")
+        self.db.execute("UPDATE urls SET etag=?, last_modified=?, body_hash=? WHERE url=?",
+                        (etag, last_modified, body_hash, url))
+
+    def record_failure(self, url: str, source: str, reason: str, status: str = "failed") -> None:
+        """Record a failed fetch or a page without an article, with its reason."""
+        now = utcnow()
+        self._touch(url, source, now)
+        self.db.execute("UPDATE urls SET status=?, reason=?, failures=failures+1 WHERE url=?", (status, reason, url))
+        self.db.execute("INSERT INTO failures(url, source, at, reason) VALUES (?,?,?,?)", (url, source, now, reason))
+
+    def mark_indexed(self, urls: Iterable[str]) -> None:
+        """Commit pending validators of URLs whose documents are now stored."""
+        self.db.execute("BEGIN")
+        self.db.executemany(
+            "UPDATE urls SET etag=pending_etag, last_modified=pending_last_modified, body_hash=pending_body_hash"
+            " WHERE url=? AND (pending_etag IS NOT NULL OR pending_last_modified IS NOT NULL"
+            " OR pending_body_hash IS NOT NULL)", [(u,) for u in urls])
+        self.db.execute("COMMIT")
+
+    def _touch(self, url: str, source: str, now: str) -> None:
+        self.db.execute(
+            "INSERT INTO urls(url, source, status, first_seen, last_seen) VALUES (?,?,'new',?,?)"
+            " ON CONFLICT(url) DO UPDATE SET last_seen=excluded.last_seen, source=excluded.source",
+            (url, source, now, now))
+
+    def start_run(self, source: str) -> int:
+        """Open a run record for a source; return its id."""
+        cur = self.db.execute("INSERT INTO runs(source, started) VALUES (?, ?)", (source, utcnow()))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, counts: dict, ok: bool = True) -> None:
+        """Close a run record with its counts."""
+        self.db.execute("UPDATE runs SET finished=?, counts=?, ok=? WHERE id=?",
+                        (utcnow(), json.dumps(counts, sort_keys=True), int(ok), run_id))
+
+    def runs(self, source: str, limit: int = 20) -> list[dict]:
+        """Return a source's most recent runs, newest first."""
+        rows = self.db.execute(
+            "SELECT id, started, finished, counts, ok FROM runs WHERE source=? ORDER BY id DESC LIMIT ?",
+            (source, limit)).fetchall()
+        return [{"id": r[0], "started": r[1], "finished": r[2], "counts": json.loads(r[3]), "ok": bool(r[4])}
+                for r in rows]
+
+    def failure_reasons(self, source: str, since: str | None = None) -> dict[str, int]:
+        """Return {reason kind: count} of current failures of a source's URLs."""
+        rows = self.db.execute(
+            "SELECT reason FROM urls WHERE source=? AND status IN ('failed','no_article')", (source,)).fetchall()
+        out: dict[str, int] = {}
+        for (reason,) in rows:
+            kind = (reason or "unknown").split(":", 1)[0]
+            out[kind] = out.get(kind, 0) + 1
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    def sources(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT source FROM runs UNION SELECT DISTINCT source FROM urls").fetchall()
+        return sorted(r[0] for r in rows)
+
+    def source_health(self, empty_runs_warning: int = 3) -> list[dict]:
+        """Return per-source health: last success, pages, new reports, failures by reason, warnings."""
+        return [self._health_of(source, empty_runs_warning) for source in self.sources()]
+
+    def _health_of(self, source: str, empty_runs_warning: int) -> dict:
+        runs = self.runs(source, limit=max(empty_runs_warning, 1))
+        last_ok = next((r for r in runs if r["ok"] and r["finished"]), None)
+        empty = 0
+        for run in runs:
+            if run["counts"].get("discovered", 0) or run["counts"].get("new", 0):
+                break
+            empty += 1
+        known = self.db.execute("SELECT COUNT(*) FROM urls WHERE source=? AND status IN ('ok','not_modified')",
+                                (source,)).fetchone()[0]
+        warning = None
+        if runs and empty >= empty_runs_warning:
+            warning = f"no links discovered in the last {empty} runs: check the listing page layout and the source's patterns"
+        return {
+            "source": source,
+            "last_success": last_ok["finished"] if last_ok else None,
+            "last_run": runs[0] if runs else None,
+            "pages_ok": known,
+            "failures": self.failure_reasons(source),
+            "empty_runs": empty,
+            "warning": warning,
+        }
+
+    def prune(self, older_than_days: float) -> int:
+        """Forget failure logs, runs and URLs not seen within the retention period; return rows deleted."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).isoformat(timespec="seconds")
+        deleted = 0
+        for sql in ("DELETE FROM failures WHERE at < ?", "DELETE FROM urls WHERE last_seen < ?",
+                    "DELETE FROM runs WHERE started < ?"):
+            deleted += self.db.execute(sql, (cutoff,)).rowcount
+        return deleted
