@@ -1,0 +1,170 @@
+"""Pipeline throughput: whole crawl vs trafilatura alone on the same pages, and an unchanged re-crawl.
+
+Serves a few hundred real news pages (the article-extraction benchmark in ../shared/data/aeb, each
+served under two paths; generated pages when that folder is absent) from a local HTTP server with
+ETags, crawls them into a fresh embedded store, then crawls again.
+
+    .venv/bin/python bench/pipeline.py [--copies 2] [--limit 0]
+
+Prints a table and writes bench/results/pipeline.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AEB = ROOT.parent / "shared" / "data" / "aeb" / "html"
+sys.path.insert(0, str(ROOT))
+
+
+def load_pages(copies: int, limit: int) -> dict[str, bytes]:
+    """Return {path: html bytes} for the pages to serve."""
+    bodies = []
+    if AEB.is_dir():
+        for path in sorted(AEB.glob("*.html.gz"))[: limit or None]:
+            bodies.append((path.name.split(".")[0][:16], gzip.decompress(path.read_bytes())))
+    else:
+        print("note: ../shared/data/aeb not found; serving generated pages", file=sys.stderr)
+        for n in range(limit or 180):
+            text = "".join(f"<p>Paragraph {i} of generated report {n} on Hong Kong and Shanghai cooperation "
+                           f"in trade, finance and talent, with enough words to be an article.</p>" for i in range(8))
+            bodies.append((f"gen{n:04d}", f"<html><body><nav>Home</nav><article><h1>Report {n}</h1>{text}"
+                                           f"</article><footer>Copyright</footer></body></html>".encode()))
+    pages = {}
+    for copy in range(copies):
+        for key, body in bodies:
+            pages[f"/c{copy}/{key}.html"] = body
+    links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in pages)
+    pages["/news/"] = f"<html><body><ul>{links}</ul></body></html>".encode()
+    pages["/robots.txt"] = b"User-agent: *\nAllow: /\n"
+    return pages
+
+
+def serve(pages: dict[str, bytes]):
+    """Start a local server with ETag/304 support; return (server, status counter)."""
+    counts: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            body = pages.get(self.path)
+            if body is None:
+                return self._answer(404, b"not found", "text/plain")
+            etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+            if self.headers.get("If-None-Match") == etag:
+                return self._answer(304, b"", None, etag)
+            kind = "text/plain" if self.path.endswith(".txt") else "text/html"
+            self._answer(200, body, kind, etag)
+
+        def _answer(self, status, body, ctype, etag=None):
+            with lock:
+                counts[str(status)] += 1
+            self.send_response(status)
+            if ctype:
+                self.send_header("Content-Type", ctype)
+            if etag:
+                self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, counts
+
+
+def trafilatura_alone(pages: dict[str, bytes]) -> tuple[int, float]:
+    """Extract every article page with trafilatura alone; return (pages, seconds)."""
+    import trafilatura
+
+    from ingest.extract.article import DATE_PARAMS
+
+    articles = [(p, b) for p, b in pages.items() if p.endswith(".html")]
+    start = time.perf_counter()
+    for path, body in articles:
+        trafilatura.bare_extraction(body.decode("utf-8", "replace"), url=f"http://bench{path}", with_metadata=True,
+                                    include_comments=False, date_extraction_params=DATE_PARAMS)
+    return len(articles), time.perf_counter() - start
+
+
+def crawl(settings) -> tuple[object, float]:
+    from coopwatch.run import run_crawl
+
+    start = time.perf_counter()
+    [summary] = run_crawl(settings)
+    return summary, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", type=int, default=2, help="serve each page under this many paths")
+    parser.add_argument("--limit", type=int, default=0, help="use only this many source pages (0 = all)")
+    args = parser.parse_args()
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ingest.settings import Settings
+
+    pages = load_pages(args.copies, args.limit)
+    server, counts = serve(pages)
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = Path(tmp) / "sources.yaml"
+        sources.write_text(f"sources:\n  - name: bench\n    start_urls: [{origin}/news/]\n    max_pages: 1\n")
+        settings = Settings.load(env={}, sources=str(sources), store=f"{tmp}/store.sqlite", state_path=f"{tmp}/state.sqlite",
+                                 archive_dir=f"{tmp}/warc", allow_hosts=["127.0.0.1"], min_delay=0.0,
+                                 max_pages_per_source=100_000)
+        first, first_s = crawl(settings)
+        first_requests = dict(counts)
+        counts.clear()
+        second, second_s = crawl(settings)
+        second_requests = dict(counts)
+    server.shutdown()
+    n_alone, alone_s = trafilatura_alone(pages)
+
+    n = first.discovered
+    rows = [
+        ("pages served (article pages)", f"{n}"),
+        ("whole pipeline, first crawl", f"{n / first_s:.1f} pages/s ({first_s:.1f} s)"),
+        ("trafilatura alone, same pages", f"{n_alone / alone_s:.1f} pages/s ({alone_s:.1f} s)"),
+        ("overhead ratio (pipeline time / trafilatura time)", f"{first_s / alone_s:.2f}x"),
+        ("first crawl: new / failed", f"{first.new} / {first.failed} {first.failures}"),
+        ("first crawl requests by status", json.dumps(first_requests)),
+        ("unchanged re-crawl: time", f"{second_s:.1f} s"),
+        ("unchanged re-crawl: requests by status", json.dumps(second_requests)),
+        ("unchanged re-crawl: full (200) article fetches", f"{max(0, second_requests.get('200', 0) - 2)}"),
+        ("unchanged re-crawl: new / updated / unchanged", f"{second.new} / {second.updated} / {second.unchanged}"),
+    ]
+    table = Table(title="bench/pipeline.py")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "pipeline.json").write_text(json.dumps({
+        "pages": n, "pipeline_pages_per_s": n / first_s, "trafilatura_pages_per_s": n_alone / alone_s,
+        "overhead_ratio": first_s / alone_s, "first_requests": first_requests, "recrawl_requests": second_requests,
+        "recrawl_seconds": second_s, "first_failures": first.failures}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

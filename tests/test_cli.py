@@ -1,0 +1,77 @@
+"""The coopwatch command: help that teaches, clear config errors, JSON output shapes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coopwatch.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, env=None, cwd=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "coopwatch.cli", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd or ROOT, timeout=120)
+
+
+def test_help_lists_commands_examples_and_configuration():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for word in ("crawl", "search", "show", "sources", "reprocess", "stats", "structure", "examples:",
+                 "COOPWATCH_STORE", "COOPWATCH_ALLOW_HOSTS"):
+        assert word in result.stdout
+    search_help = run_cli("search", "--help").stdout
+    for option in ("--source", "--since", "--until", "--lang", "--limit", "--json", "--city", "--pair",
+                   "--speaker", "--org", "--type", "--events-only"):
+        assert option in search_help
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).parent / "coopwatch"
+    assert script.exists(), "pip install -e . should install the coopwatch console script"
+    assert subprocess.run([str(script), "--help"], capture_output=True, timeout=60).returncode == 0
+
+
+def test_bad_sources_file_names_file_line_and_fix(tmp_path):
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - name: a\n    start_urls: [https://a.org/]\n    max_pages: many\n", encoding="utf-8")
+    result = run_cli("--sources", str(bad), "sources", "check")
+    assert result.returncode == 2
+    assert f"{bad}:4:" in result.stderr and "max_pages" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sources_check_prints_the_plan(tmp_path):
+    good = tmp_path / "sources.yaml"
+    good.write_text("sources:\n  - name: a\n    start_urls: [https://a.org/news/]\n    feeds: [https://a.org/feed.xml]\n"
+                    "    max_pages: 4\n", encoding="utf-8")
+    result = run_cli("--sources", str(good), "sources", "check")
+    assert result.returncode == 0, result.stderr
+    assert "1 source(s), valid" in result.stdout
+    assert "listing  https://a.org/news/  (+ up to 3 next pages)" in result.stdout
+    assert "feed     https://a.org/feed.xml" in result.stdout
+
+
+def test_unknown_source_name_lists_known_ones(tmp_path, capsys):
+    good = tmp_path / "sources.yaml"
+    good.write_text("sources:\n  - name: a\n    start_urls: [https://a.org/news/]\n", encoding="utf-8")
+    code = main(["--sources", str(good), "--store", str(tmp_path / "s.sqlite"), "crawl", "--source", "nope"])
+    assert code == 2
+    assert "no source named 'nope'; known: a" in capsys.readouterr().err
+
+
+def test_search_on_empty_store_gives_json_with_total_and_results(tmp_path, capsys):
+    code = main(["--store", str(tmp_path / "empty.sqlite"), "search", "anything", "--json"])
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload == {"total": 0, "results": []}
+
+
+def test_bad_pair_is_explained(tmp_path, capsys):
+    code = main(["--store", str(tmp_path / "s.sqlite"), "search", "x", "--pair", "Hong Kong"])
+    assert code == 2 and "expected two places" in capsys.readouterr().err
