@@ -18,7 +18,9 @@ from ingest.models import Document
 from ingest.pipeline import (
     discover_stage,
     fetch_stage,
+    make_fetcher,
     read_jsonl,
+    source_settings,
     structure_stage,
     to_document,
 )
@@ -101,27 +103,35 @@ def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: i
 
 def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
                 max_pages: int | None, progress, on_discovered) -> None:
-    found = discover_stage(source.name, settings, workdir, max_pages=max_pages)
+    fetcher = make_fetcher(source_settings(settings, source))  # one robots.txt cache for the whole run
+    try:
+        _run_stages(summary, source, settings, workdir, max_pages, progress, on_discovered, fetcher)
+    finally:
+        fetcher.close()
+
+
+def _run_stages(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
+                max_pages: int | None, progress, on_discovered, fetcher) -> None:
+    found = discover_stage(source.name, settings, workdir, max_pages=max_pages, fetcher=fetcher)
     summary.discovered = found["count"]
     failures: Counter[str] = Counter({k.split(":", 1)[0]: v for k, v in found["discovery_failures"].items()})
     if on_discovered:
         on_discovered(found["count"])
-    docs_paths = []
-    for start, end in found["batches"]:
-        fetched = fetch_stage(source.name, found["path"], settings, workdir, start, end, progress=progress)
+    for start, end in found["batches"]:  # index batch by batch: a crash loses at most one batch of work
+        fetched = fetch_stage(source.name, found["path"], settings, workdir, start, end, progress=progress,
+                              fetcher=fetcher)
         summary.fetched += fetched["fetched"]
         summary.not_modified += fetched["not_modified"]
         summary.failed += fetched["failed"]
         failures.update(fetched["failures"])
         structured = structure_stage(fetched["path"])
         summary.events += structured["events"]
-        docs_paths.append(structured["path"])
-    indexed = index_stage(docs_paths, settings.store, settings.state_path)
-    for key in ("new", "updated", "unchanged", "events_changed"):
-        setattr(summary, key, indexed[key])
-    summary.failed += indexed["failed"]
-    if indexed["failed"]:
-        failures["index"] += indexed["failed"]
+        indexed = index_stage([structured["path"]], settings.store, settings.state_path)
+        for key in ("new", "updated", "unchanged", "events_changed"):
+            setattr(summary, key, getattr(summary, key) + indexed[key])
+        summary.failed += indexed["failed"]
+        if indexed["failed"]:
+            failures["index"] += indexed["failed"]
     summary.failures = dict(failures)
 
 

@@ -77,18 +77,23 @@ def read_jsonl(path: str | Path) -> Iterator[dict]:
 # ---------------------------------------------------------------- discover
 
 def discover_stage(source_name: str, settings: Settings, workdir: str | Path, max_pages: int | None = None,
-                   batch_size: int = BATCH_SIZE) -> dict:
-    """Find candidate article URLs of a source; write them to ``urls.jsonl`` and return path, count, batches."""
+                   batch_size: int = BATCH_SIZE, fetcher=None) -> dict:
+    """Find candidate article URLs of a source; write them to ``urls.jsonl`` and return path, count, batches.
+
+    Pass a ``fetcher`` to share its robots.txt cache and host delays with later stages in one process.
+    """
     source = get_source(settings, source_name)
     if max_pages:
         source = source.model_copy(update={"max_pages": max_pages})
-    fetcher = make_fetcher(source_settings(settings, source))
+    own = fetcher is None
+    fetcher = fetcher or make_fetcher(source_settings(settings, source))
     failures: Counter[str] = Counter()
     with WarcArchive(settings.archive_dir, source.name) as archive:
         try:
             urls = discover_urls(source, fetcher, archive, failures)
         finally:
-            fetcher.close()
+            if own:
+                fetcher.close()
     urls = urls[: settings.max_pages_per_source]
     path = Path(workdir) / source.name / "urls.jsonl"
     count = _write_jsonl(path, ({"url": u} for u in urls))
@@ -168,7 +173,7 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
 # ---------------------------------------------------------------- fetch + extract
 
 def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, workdir: str | Path,
-                start: int = 0, end: int | None = None, progress: Progress | None = None) -> dict:
+                start: int = 0, end: int | None = None, progress: Progress | None = None, fetcher=None) -> dict:
     """Fetch and extract one batch of URLs; write ``articles-<start>.jsonl``; return path and counts.
 
     A URL whose stored copy is current costs one conditional request. Every failure is recorded in the
@@ -179,7 +184,8 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     articles: list[dict] = []
-    fetcher = make_fetcher(source_settings(settings, source))
+    own = fetcher is None
+    fetcher = fetcher or make_fetcher(source_settings(settings, source))
     with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
         try:
             for url in urls:
@@ -188,7 +194,8 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
                 if progress:
                     progress(url, outcome)
         finally:
-            fetcher.close()
+            if own:
+                fetcher.close()
     path = Path(workdir) / source.name / f"articles-{start:06d}.jsonl"
     _write_jsonl(path, articles)
     return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": counts["fetched"],
