@@ -220,20 +220,28 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _print_hits(result, query) -> None:
-    import re
-    from html import unescape
-
     out.print(f"{result.total} result(s)" + (f" for {query.text!r}" if query.text else ""), highlight=False)
     for n, hit in enumerate(result.hits, query.offset + 1):
         meta = " · ".join(x for x in (hit.source, hit.date or "", hit.language or "", hit.event_type or "") if x)
         out.print(f"\n[bold]{n}. {hit.title or hit.url}[/bold]  [dim]{hit.id[:12]}[/dim]", highlight=False)
         out.print(f"   {meta}\n   {hit.url}", highlight=False)
-        snippet = unescape(re.sub(r"</?mark>", "", hit.snippet.replace("<mark>", "[").replace("</mark>", "]")))
-        if snippet:
-            out.print(f"   {snippet}", highlight=False, markup=False)
+        if hit.snippet:
+            out.print("   " + snippet_markup(hit.snippet), highlight=False)
     for name, values in result.facets.items():
         if values:
             out.print(f"\n{name}: " + ", ".join(f"{v} ({c})" for v, c in values[:10]), highlight=False)
+
+
+def snippet_markup(snippet_html: str) -> str:
+    """Turn a <mark> snippet into rich markup: matches in bold, everything else literal."""
+    import re
+    from html import unescape
+
+    from rich.markup import escape
+
+    parts = re.split(r"(<mark>.*?</mark>)", snippet_html.replace("</mark> <mark>", " "))
+    return "".join(f"[bold yellow]{escape(unescape(p[6:-7]))}[/]" if p.startswith("<mark>") else escape(unescape(p))
+                   for p in parts)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

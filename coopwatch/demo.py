@@ -217,8 +217,11 @@ class DemoHandler(BaseHTTPRequestHandler):
     """Answer GET and HEAD from the site's directory with validators, 304s and gzip."""
 
     server: SiteServer
+    arrived: float = 0.0
+    zipped: bool = False
     protocol_version = "HTTP/1.1"
     server_version = "coopwatch-demo/1.0"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes; avoid 40 ms stalls
 
     def do_GET(self) -> None:
         self.respond(send_body=True)
@@ -230,37 +233,40 @@ class DemoHandler(BaseHTTPRequestHandler):
         return
 
     def respond(self, send_body: bool) -> None:
-        arrived = time.time()
+        self.arrived, self.zipped = time.time(), False
         path = urlsplit(self.path).path or "/"
-        conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
         fault = self.server.take_fault(path)
         if fault is not None:
-            status, zipped = self.send_fault(fault, send_body), False
+            self.send_fault(fault, send_body)
         else:
-            status, zipped = self.send_file(path, send_body)
-        self.server.log.add(
-            RequestRecord(self.server.site, self.command, self.path, status, conditional, zipped, self.headers.get("User-Agent"), arrived)
-        )
+            self.send_file(path, send_body)
 
-    def send_fault(self, fault: Fault, send_body: bool) -> int:
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Log the request before the first byte of the answer goes out, then start the answer."""
+        headers = getattr(self, "headers", None) or {}  # absent when the request line was malformed
+        conditional = bool(headers.get("If-None-Match") or headers.get("If-Modified-Since"))
+        method, path = self.command or "", getattr(self, "path", "")
+        record = RequestRecord(self.server.site, method, path, int(code), conditional, self.zipped, headers.get("User-Agent"), self.arrived)
+        self.server.log.add(record)
+        super().send_response(code, message)
+
+    def send_fault(self, fault: Fault, send_body: bool) -> None:
         self.send_simple(fault.status, fault.body, "text/plain; charset=utf-8", fault.headers, send_body)
-        return fault.status
 
-    def send_file(self, path: str, send_body: bool) -> tuple[int, bool]:
+    def send_file(self, path: str, send_body: bool) -> None:
         file, redirect = resolve_path(self.server.root, path)
         if redirect:
             self.send_simple(301, b"Moved Permanently\n", "text/plain; charset=utf-8", {"Location": redirect}, send_body)
-            return 301, False
-        if file is None:
+        elif file is None:
             self.send_simple(404, b"<html><body><h1>404 Not Found</h1></body></html>\n", "text/html; charset=utf-8", {}, send_body)
-            return 404, False
-        resource = load_resource(file, self.server.origin)
-        if self.is_not_modified(resource):
-            self.send_response(304)
-            self.send_validators(resource)
-            self.end_headers()
-            return 304, False
-        return 200, self.send_resource(resource, send_body)
+        else:
+            resource = load_resource(file, self.server.origin)
+            if self.is_not_modified(resource):
+                self.send_response(304)
+                self.send_validators(resource)
+                self.end_headers()
+            else:
+                self.send_resource(resource, send_body)
 
     def is_not_modified(self, resource: Resource) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -275,20 +281,19 @@ class DemoHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Vary", "Accept-Encoding")
 
-    def send_resource(self, resource: Resource, send_body: bool) -> bool:
-        body, zipped = resource.body, False
+    def send_resource(self, resource: Resource, send_body: bool) -> None:
+        body = resource.body
         if accepts_gzip(self.headers.get("Accept-Encoding")) and resource.content_type.startswith(TEXT_PREFIXES):
-            body, zipped = gzip.compress(body, mtime=0), True
+            body, self.zipped = gzip.compress(body, mtime=0), True
         self.send_response(200)
         self.send_header("Content-Type", resource.content_type)
         self.send_header("Content-Length", str(len(body)))
-        if zipped:
+        if self.zipped:
             self.send_header("Content-Encoding", "gzip")
         self.send_validators(resource)
         self.end_headers()
         if send_body:
             self.wfile.write(body)
-        return zipped
 
     def send_simple(self, status: int, body: bytes, content_type: str, headers: Mapping[str, str], send_body: bool) -> None:
         self.send_response(status)
@@ -367,7 +372,7 @@ class DemoSites:
         """Start serving in daemon threads; idempotent."""
         if not self._threads:
             for name, server in self.servers.items():
-                thread = threading.Thread(target=server.serve_forever, name=f"demo-{name}", daemon=True)
+                thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"demo-{name}", daemon=True)
                 thread.start()
                 self._threads.append(thread)
         return self

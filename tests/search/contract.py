@@ -1,0 +1,515 @@
+"""Behaviour every search backend must show: one suite, inherited by each backend's test class.
+
+Usage::
+
+    class TestMyBackend(BackendContract):
+        unsupported = {"test_name": "why this backend truly cannot do it"}
+
+        @pytest.fixture
+        def backend(self):  # a fresh, empty backend per test
+            ...
+
+        @pytest.fixture
+        def second_backend(self):  # another fresh, empty backend of the same kind (reindex target)
+            ...
+
+After every write the suite calls ``backend.refresh()`` when the backend has one (Elasticsearch needs
+it to make writes visible); backends without the hook need nothing. ``unsupported`` names tests by
+function name (a parametrized test by its base name); each becomes a skip that shows the reason.
+
+``search/text.py`` holds what backends should share to behave alike: ``query_terms`` (user input ->
+escaped terms), ``segment_for_index`` / ``cjk_bigrams`` (Chinese) and ``make_snippet`` (HTML snippets).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ingest.models import Document, EventReport, Speaker, doc_id
+from search.base import Query, SearchBackend, SearchResult, UpsertStats
+
+# ---------------------------------------------------------------------------------------------------------
+# test documents (invented texts)
+
+
+def make_doc(
+    key: str,
+    title: str = "Untitled",
+    text: str = "",
+    *,
+    source: str = "thinktank-a",
+    language: str | None = "en",
+    published: str | None = None,
+    fetched_at: str = "2024-06-01T00:00:00Z",
+    event: EventReport | None = None,
+    **event_fields: Any,
+) -> Document:
+    """Build a Document whose URL (and so id) derives from ``key``; event fields build an EventReport."""
+    if event_fields and event is None:
+        event = make_event(**event_fields)
+    url = f"https://{source}.example.org/reports/{key}"
+    return Document(
+        id=doc_id(url), url=url, source=source, title=title, text=text, language=language,
+        published=published, fetched_at=fetched_at, event=event,
+    )
+
+
+def make_event(
+    *,
+    event_type: str | None = "forum",
+    event_date: str | None = None,
+    speakers: list[Speaker] | None = None,
+    organizers: list[str] | None = None,
+    cities: list[str] | None = None,
+    pairs: list[list[str]] | None = None,
+    topics: list[str] | None = None,
+    is_event_report: bool = True,
+) -> EventReport:
+    """Build an EventReport with the fields searches filter on."""
+    return EventReport(
+        is_event_report=is_event_report, event_type=event_type, event_date=event_date,
+        speakers=list(speakers or []), organizers=list(organizers or []), cities=list(cities or []),
+        city_pairs=[sorted(p) for p in pairs or []], topics=list(topics or []),
+    )
+
+
+def corpus_documents() -> dict[str, Document]:
+    """Return the shared five-document corpus: three English, two Chinese, events and news."""
+    docs = [
+        make_doc(
+            "en_forum", "Shanghai-Hong Kong Cooperation Forum opens a new chapter",
+            "On 8 March 2024 the Shanghai-Hong Kong Cooperation Forum brought together scholars and "
+            "officials. Fan Gang, president of the China Development Institute, gave the keynote on "
+            "financial cooperation between Shanghai and Hong Kong. Alice Wong moderated a panel on "
+            "partnership models for river delta cities.",
+            source="thinktank-a", published="2024-03-10", event_type="forum", event_date="2024-03-08",
+            speakers=[Speaker("Fan Gang", affiliation="China Development Institute", role="keynote"),
+                      Speaker("Alice Wong", role="moderator", key="alice-wong")],
+            organizers=["Shanghai Institutes for International Studies"],
+            cities=["Shanghai", "Hong Kong"], pairs=[["Shanghai", "Hong Kong"]], topics=["finance"],
+        ),
+        make_doc(
+            "en_seminar", "Shenzhen and Guangzhou researchers discuss innovation corridors",
+            "A seminar held on 20 May 2024 in Shenzhen examined how Guangzhou and Shenzhen can share "
+            "laboratories. Bob Smith of the Pearl River Policy Lab argued that talent mobility matters most.",
+            source="thinktank-b", published="2024-05-22", event_type="seminar", event_date="2024-05-20",
+            speakers=[Speaker("Bob Smith", affiliation="Pearl River Policy Lab")],
+            organizers=["Guangdong Academy of Social Sciences"],
+            cities=["Shenzhen", "Guangzhou"], pairs=[["Shenzhen", "Guangzhou"]], topics=["innovation"],
+        ),
+        make_doc(
+            "en_news", "Trade figures released for the first quarter",
+            "Hong Lei, a spokesperson, commented on quarterly trade statistics and said exports grew steadily.",
+            source="thinktank-a", published="2023-12-01",
+        ),
+        make_doc(
+            "zh_forum", "第五届沪港合作论坛在上海举行",
+            "2024年4月15日，第五届沪港合作论坛在上海举行。本次论坛由上海国际问题研究院主办，主题为“深化金融合作，"
+            "共建国际枢纽”。中国经济体制改革研究会副会长樊纲发表主旨演讲，他表示沪港两地应在绿色金融和科技创新方面"
+            "加强合作。香港大学教授龚维桢主持了圆桌讨论。",
+            source="thinktank-c", language="zh", published="2024-04-16", event_type="forum",
+            event_date="2024-04-15",
+            speakers=[Speaker("樊纲", affiliation="中国经济体制改革研究会", role="keynote"),
+                      Speaker("龚维桢", affiliation="香港大学", role="moderator")],
+            organizers=["上海国际问题研究院"], cities=["上海", "香港"], pairs=[["上海", "香港"]], topics=["金融"],
+        ),
+        make_doc(
+            "zh_news", "深圳发布一季度经济数据",
+            "深圳市统计局日前发布一季度经济运行数据，全市地区生产总值同比增长百分之五点九。其中，高技术制造业增加值"
+            "增长较快，消费市场保持稳定。",
+            source="thinktank-c", language="zh", published="2024-01-05",
+        ),
+    ]
+    return {doc.url.rsplit("/", 1)[-1]: doc for doc in docs}
+
+
+def keys_of(result: SearchResult, docs: dict[str, Document]) -> set[str]:
+    """Map the hits of a result back to corpus keys."""
+    by_id = {doc.id: key for key, doc in docs.items()}
+    return {by_id.get(hit.id, hit.id) for hit in result.hits}
+
+
+NASTY_QUERIES_FINDING_SHANGHAI = ['"Shanghai', "(Shanghai", "Shanghai)", "Shanghai*", "-Shanghai",
+                                  "Shanghai AND Kong", "Shanghai:"]
+NASTY_QUERIES = ['"', "(", ")", "AND", "OR", "NOT", "NEAR", "NEAR(a b)", "*", "-foo", "a:b", "'", "title:x",
+                 '"unbalanced', "^Shanghai", "{title}: x", "+", "a OR b NOT c", "foo AND (bar OR", "''", "\\",
+                 "%", "_", "合作 AND", "NEAR(合作 沪港)", "a\x00b", "word " * 500, "😀"]
+
+
+class BackendContract:
+    """Tests every SearchBackend must pass; subclasses provide ``backend`` and ``second_backend`` fixtures."""
+
+    unsupported: dict[str, str] = {}
+
+    @pytest.fixture(autouse=True)
+    def _skip_unsupported(self, request: pytest.FixtureRequest) -> None:
+        name = getattr(request.node, "originalname", None) or request.node.name
+        if name in self.unsupported:
+            pytest.skip(f"{type(self).__name__} does not support this: {self.unsupported[name]}")
+
+    # helpers ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def refresh(backend: SearchBackend) -> None:
+        """Make writes visible (Elasticsearch refresh); a no-op for backends without the hook."""
+        getattr(backend, "refresh", lambda: None)()
+
+    def index(self, backend: SearchBackend, docs: list[Document]) -> UpsertStats:
+        """Upsert documents and refresh."""
+        stats = backend.upsert(docs)
+        self.refresh(backend)
+        return stats
+
+    @pytest.fixture
+    def docs(self, backend: SearchBackend) -> dict[str, Document]:
+        """Index the shared corpus into the backend and return it by key."""
+        corpus = corpus_documents()
+        self.index(backend, list(corpus.values()))
+        return corpus
+
+    def find(self, backend: SearchBackend, docs: dict[str, Document], **query: Any) -> set[str]:
+        """Run a query and return the corpus keys it found."""
+        return keys_of(backend.search(Query(**query)), docs)
+
+    # writing and reading ---------------------------------------------------------------------------------
+
+    def test_upsert_counts_new_documents(self, backend):
+        stats = self.index(backend, list(corpus_documents().values()))
+        assert (stats.new, stats.updated, stats.unchanged, stats.failed) == (5, 0, 0, 0)
+        assert backend.count() == 5
+
+    def test_get_round_trips_document(self, backend, docs):
+        for doc in docs.values():
+            stored = backend.get(doc.id)
+            assert stored is not None
+            assert stored.to_dict() == doc.to_dict()
+
+    def test_get_by_unique_prefix(self, backend, docs):
+        doc = docs["en_forum"]
+        assert backend.get(doc.id[:12]).id == doc.id
+
+    def test_get_missing_returns_none(self, backend, docs):
+        assert backend.get("0" * 64) is None
+        assert backend.get("") is None
+
+    def test_upsert_same_batch_twice_keeps_one_copy(self, backend):
+        batch = list(corpus_documents().values())
+        self.index(backend, batch)
+        stats = self.index(backend, batch)
+        assert (stats.new, stats.updated, stats.unchanged) == (0, 0, 5)
+        assert backend.count() == 5
+        assert len(backend.search(Query(text="Shanghai")).hits) == 1
+
+    def test_duplicate_ids_in_one_batch_keep_one_copy(self, backend):
+        doc = corpus_documents()["en_news"]
+        stats = self.index(backend, [doc, doc])
+        assert stats.new == 1 and stats.unchanged == 1
+        assert backend.count() == 1
+
+    def test_changed_content_counts_updated_and_replaces_text(self, backend, docs):
+        old = docs["en_news"]
+        new = make_doc("en_news", old.title, "Exports of porcelain rose sharply.", published=old.published)
+        assert new.id == old.id
+        stats = self.index(backend, [new])
+        assert (stats.new, stats.updated, stats.unchanged) == (0, 1, 0)
+        assert backend.count() == 5
+        assert backend.get(old.id).text == "Exports of porcelain rose sharply."
+        assert self.find(backend, docs, text="porcelain") == {"en_news"}
+        assert self.find(backend, docs, text="spokesperson") == set()
+
+    def test_upsert_nothing(self, backend):
+        stats = self.index(backend, [])
+        assert (stats.new, stats.updated, stats.unchanged, stats.failed) == (0, 0, 0, 0)
+        assert backend.count() == 0
+        assert backend.search(Query(text="anything", facets=True)).total == 0
+
+    def test_accepts_any_iterable(self, backend):
+        stats = backend.upsert(doc for doc in corpus_documents().values())
+        self.refresh(backend)
+        assert stats.new == 5 and backend.count() == 5
+
+    def test_delete(self, backend, docs):
+        assert backend.delete(docs["en_forum"].id) is True
+        self.refresh(backend)
+        assert backend.delete(docs["en_forum"].id) is False
+        self.refresh(backend)
+        assert backend.get(docs["en_forum"].id) is None
+        assert backend.count() == 4
+        assert self.find(backend, docs, text="keynote") == set()
+
+    def test_count_empty_and_filled(self, backend):
+        assert backend.count() == 0
+        self.index(backend, list(corpus_documents().values()))
+        assert backend.count() == 5
+
+    def test_iter_documents_yields_everything(self, backend, docs):
+        stored = {doc.id: doc.to_dict() for doc in backend.iter_documents()}
+        assert stored == {doc.id: doc.to_dict() for doc in docs.values()}
+
+    def test_content_hashes(self, backend, docs):
+        ids = [docs["en_forum"].id, "f" * 64]
+        assert backend.content_hashes(ids) == {docs["en_forum"].id: docs["en_forum"].content_hash}
+
+    def test_reindex_copies_into_second_backend(self, backend, second_backend, docs):
+        from search.reindex import reindex
+
+        stats = reindex(backend, second_backend, batch_size=2)
+        self.refresh(second_backend)
+        assert stats.new == 5 and stats.failed == 0
+        assert second_backend.count() == 5
+        assert self.find(second_backend, docs, text="合作") == {"zh_forum"}
+        again = reindex(backend, second_backend)
+        assert again.unchanged == 5
+
+    # English text ----------------------------------------------------------------------------------------
+
+    def test_search_english_word(self, backend, docs):
+        assert self.find(backend, docs, text="cooperation") == {"en_forum"}
+
+    def test_search_is_case_insensitive(self, backend, docs):
+        assert self.find(backend, docs, text="COOPERATION") == {"en_forum"}
+        assert self.find(backend, docs, text="shenzhen") == {"en_seminar"}
+
+    def test_search_stems_plurals(self, backend, docs):
+        assert self.find(backend, docs, text="partnerships") == {"en_forum"}
+        assert self.find(backend, docs, text="seminars") == {"en_seminar"}
+
+    def test_search_two_words_are_anded(self, backend, docs):
+        assert self.find(backend, docs, text="Hong Kong") == {"en_forum"}
+        assert self.find(backend, docs, text="Hong") == {"en_forum", "en_news"}
+        assert self.find(backend, docs, text="Hong porcelain") == set()
+
+    def test_search_finds_speaker_names_and_title(self, backend, docs):
+        assert self.find(backend, docs, text="Alice Wong") == {"en_forum"}
+        assert self.find(backend, docs, text="corridors") == {"en_seminar"}
+
+    def test_search_unknown_word_finds_nothing(self, backend, docs):
+        result = backend.search(Query(text="zeppelin"))
+        assert result.total == 0 and result.hits == []
+
+    def test_title_match_ranks_first(self, backend):
+        docs = {
+            "body": make_doc("body", "Port statistics", "Trade volumes at many ports grew. " * 5
+                             + "One of them was Ningbo, among others."),
+            "title": make_doc("title", "Ningbo port alliance signed", "Ningbo and partners signed an alliance."),
+        }
+        self.index(backend, list(docs.values()))
+        result = backend.search(Query(text="Ningbo"))
+        assert [keys_of(SearchResult(0, [h]), docs).pop() for h in result.hits] == ["title", "body"]
+        assert result.hits[0].score >= result.hits[1].score
+
+    # Chinese text ----------------------------------------------------------------------------------------
+
+    def test_search_chinese_word(self, backend, docs):
+        assert self.find(backend, docs, text="合作") == {"zh_forum"}
+
+    def test_search_chinese_city_abbreviation(self, backend, docs):
+        assert self.find(backend, docs, text="沪港") == {"zh_forum"}
+
+    @pytest.mark.parametrize("name", ["樊纲", "龚维桢"])
+    def test_search_chinese_person_name(self, backend, docs, name):
+        assert self.find(backend, docs, text=name) == {"zh_forum"}
+
+    def test_search_chinese_phrase(self, backend, docs):
+        assert self.find(backend, docs, text="沪港合作论坛") == {"zh_forum"}
+        assert self.find(backend, docs, text="经济数据") == {"zh_news"}
+
+    def test_search_chinese_words_with_space_are_anded(self, backend, docs):
+        assert self.find(backend, docs, text="深圳 经济") == {"zh_news"}
+        assert self.find(backend, docs, text="深圳 樊纲") == set()
+
+    def test_english_query_skips_chinese_only_documents(self, backend, docs):
+        assert self.find(backend, docs, text="forum") == {"en_forum"}
+
+    def test_chinese_query_skips_english_only_documents(self, backend, docs):
+        assert self.find(backend, docs, text="论坛") == {"zh_forum"}
+        assert self.find(backend, docs, text="上海") == {"zh_forum"}
+
+    # filters ---------------------------------------------------------------------------------------------
+
+    def test_empty_text_is_filter_only(self, backend, docs):
+        result = backend.search(Query())
+        assert result.total == 5 and len(result.hits) == 5
+        assert backend.search(Query(text="   ")).total == 5
+
+    def test_filter_sources(self, backend, docs):
+        assert self.find(backend, docs, sources=["thinktank-a"]) == {"en_forum", "en_news"}
+        assert self.find(backend, docs, sources=["thinktank-b", "thinktank-c"]) == {
+            "en_seminar", "zh_forum", "zh_news"}
+
+    def test_filter_language(self, backend, docs):
+        assert self.find(backend, docs, language="zh") == {"zh_forum", "zh_news"}
+        assert self.find(backend, docs, language="en", text="Hong") == {"en_forum", "en_news"}
+
+    def test_filter_dates_are_inclusive(self, backend, docs):
+        # Document.date is the event date when known, else the publication date
+        assert self.find(backend, docs, since="2024-03-08", until="2024-03-08") == {"en_forum"}
+        assert self.find(backend, docs, since="2024-03-09", until="2024-04-15") == {"zh_forum"}
+        assert self.find(backend, docs, until="2024-01-05") == {"en_news", "zh_news"}
+        assert self.find(backend, docs, since="2024-05-20") == {"en_seminar"}
+
+    def test_filter_cities_match_any(self, backend, docs):
+        assert self.find(backend, docs, cities=["Shanghai"]) == {"en_forum"}
+        assert self.find(backend, docs, cities=["Shenzhen", "上海"]) == {"en_seminar", "zh_forum"}
+
+    def test_filter_pair_is_order_insensitive(self, backend, docs):
+        assert self.find(backend, docs, pair=("Shanghai", "Hong Kong")) == {"en_forum"}
+        assert self.find(backend, docs, pair=("Hong Kong", "Shanghai")) == {"en_forum"}
+        assert self.find(backend, docs, pair=("香港", "上海")) == {"zh_forum"}
+        assert self.find(backend, docs, pair=("Shanghai", "Shenzhen")) == set()
+
+    def test_filter_speaker_is_case_insensitive(self, backend, docs):
+        assert self.find(backend, docs, speaker="Fan Gang") == {"en_forum"}
+        assert self.find(backend, docs, speaker="fan gang") == {"en_forum"}
+        assert self.find(backend, docs, speaker="BOB SMITH") == {"en_seminar"}
+        assert self.find(backend, docs, speaker="樊纲") == {"zh_forum"}
+
+    def test_filter_speaker_by_registry_key(self, backend, docs):
+        assert self.find(backend, docs, speaker="alice-wong") == {"en_forum"}
+
+    def test_filter_org_matches_organiser_or_affiliation_substring(self, backend, docs):
+        assert self.find(backend, docs, org="international studies") == {"en_forum"}
+        assert self.find(backend, docs, org="Development Institute") == {"en_forum"}
+        assert self.find(backend, docs, org="pearl river") == {"en_seminar"}
+        assert self.find(backend, docs, org="上海国际") == {"zh_forum"}
+        assert self.find(backend, docs, org="50%_off") == set()
+
+    def test_filter_event_type(self, backend, docs):
+        assert self.find(backend, docs, event_type="seminar") == {"en_seminar"}
+        assert self.find(backend, docs, event_type="forum") == {"en_forum", "zh_forum"}
+
+    def test_filter_topic(self, backend, docs):
+        assert self.find(backend, docs, topic="innovation") == {"en_seminar"}
+        assert self.find(backend, docs, topic="金融") == {"zh_forum"}
+
+    def test_filter_events_only(self, backend, docs):
+        assert self.find(backend, docs, events_only=True) == {"en_forum", "en_seminar", "zh_forum"}
+
+    def test_filters_combine_with_text(self, backend, docs):
+        assert self.find(backend, docs, text="Hong", events_only=True, language="en") == {"en_forum"}
+        assert self.find(backend, docs, text="Hong", sources=["thinktank-b"]) == set()
+        assert self.find(backend, docs, text="合作", cities=["上海"], event_type="forum") == {"zh_forum"}
+
+    # escaping --------------------------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("text", NASTY_QUERIES)
+    def test_nasty_input_never_raises(self, backend, docs, text):
+        result = backend.search(Query(text=text, facets=True))
+        assert result.total >= 0 and len(result.hits) <= result.total
+
+    @pytest.mark.parametrize("text", NASTY_QUERIES_FINDING_SHANGHAI)
+    def test_nasty_input_is_not_syntax(self, backend, docs, text):
+        assert self.find(backend, docs, text=text) == {"en_forum"}
+
+    def test_operator_words_are_plain_words(self, backend):
+        docs = {"ops": make_doc("ops", "Logic", "Truth tables use AND, OR and NOT; NEAR is a word too."),
+                "plain": make_doc("plain", "Weather", "Sunny weather is not guaranteed tomorrow.")}
+        self.index(backend, list(docs.values()))
+        assert self.find(backend, docs, text="NEAR") == {"ops"}
+        assert self.find(backend, docs, text="weather OR logic") == set()
+        # NOT must not exclude: the plain document holds all three words (or "not" is a stop word)
+        assert self.find(backend, docs, text="sunny NOT weather") == {"plain"}
+
+    # results ---------------------------------------------------------------------------------------------
+
+    def test_hit_fields(self, backend, docs):
+        hit = backend.search(Query(text="keynote")).hits[0]
+        doc = docs["en_forum"]
+        assert (hit.id, hit.url, hit.title, hit.source, hit.language) == (
+            doc.id, doc.url, doc.title, doc.source, "en")
+        assert hit.date == "2024-03-08"
+        assert hit.event_type == "forum" and hit.is_event_report is True
+        assert set(hit.cities) == {"Shanghai", "Hong Kong"}
+        assert [sorted(p) for p in hit.city_pairs] == [["Hong Kong", "Shanghai"]]
+        assert set(hit.speakers) == {"Fan Gang", "Alice Wong"}
+
+    def test_snippet_marks_matched_words(self, backend, docs):
+        snippet = backend.search(Query(text="keynote")).hits[0].snippet
+        assert "<mark>keynote</mark>" in snippet
+
+    def test_snippet_marks_chinese_words(self, backend, docs):
+        snippet = backend.search(Query(text="合作")).hits[0].snippet
+        assert "<mark>合作</mark>" in snippet
+
+    def test_snippet_escapes_page_markup(self, backend):
+        doc = make_doc("markup", "Port notes", "Notes <script>alert('x')</script> on Ningbo & <b>Zhoushan</b>.")
+        self.index(backend, [doc])
+        snippet = backend.search(Query(text="Ningbo")).hits[0].snippet
+        assert "&lt;script&gt;" in snippet and "<script>" not in snippet
+        assert "<b>" not in snippet and "&amp;" in snippet
+        assert "<mark>Ningbo</mark>" in snippet
+
+    def test_snippet_without_text_is_escaped_start(self, backend):
+        self.index(backend, [make_doc("markup", "Port notes", "<i>Zhoushan</i> port")])
+        snippet = backend.search(Query()).hits[0].snippet
+        assert snippet.startswith("&lt;i&gt;Zhoushan") and "<mark>" not in snippet
+
+    @pytest.fixture
+    def many(self, backend) -> dict[str, Document]:
+        """Index 25 documents mentioning 'harbour', dated one per day in January 2024."""
+        docs = {f"h{i:02d}": make_doc(f"h{i:02d}", f"Harbour note {i}", f"Harbour report number {i}.",
+                                      published=f"2024-01-{i + 1:02d}") for i in range(25)}
+        self.index(backend, list(docs.values()))
+        return docs
+
+    @pytest.mark.parametrize("text", ["", "harbour"])
+    def test_paging_is_disjoint_and_total_stable(self, backend, many, text):
+        pages = [backend.search(Query(text=text, limit=10, offset=offset)) for offset in (0, 10, 20)]
+        assert [p.total for p in pages] == [25, 25, 25]
+        assert [len(p.hits) for p in pages] == [10, 10, 5]
+        ids = [hit.id for page in pages for hit in page.hits]
+        assert len(set(ids)) == 25
+
+    def test_limit_zero_still_counts(self, backend, many):
+        result = backend.search(Query(limit=0))
+        assert result.total == 25 and result.hits == []
+
+    def test_offset_past_end_is_empty(self, backend, many):
+        result = backend.search(Query(offset=100))
+        assert result.total == 25 and result.hits == []
+
+    def test_without_text_newest_date_first(self, backend, many):
+        dates = [hit.date for hit in backend.search(Query(limit=25)).hits]
+        assert dates == sorted(dates, reverse=True)
+        assert dates[0] == "2024-01-25"
+
+    def test_without_text_uses_event_date_over_published(self, backend, docs):
+        dates = [hit.date for hit in backend.search(Query()).hits]
+        assert dates == ["2024-05-20", "2024-04-15", "2024-03-08", "2024-01-05", "2023-12-01"]
+
+    # facets ----------------------------------------------------------------------------------------------
+
+    def test_no_facets_unless_asked(self, backend, docs):
+        result = backend.search(Query())
+        assert not result.facets and not result.histogram
+
+    def test_facet_counts(self, backend, docs):
+        facets = backend.search(Query(facets=True)).facets
+        as_dict = {name: dict((v, c) for v, c in values) for name, values in facets.items()}
+        assert as_dict["source"] == {"thinktank-a": 2, "thinktank-b": 1, "thinktank-c": 2}
+        assert as_dict["language"] == {"en": 3, "zh": 2}
+        assert as_dict["event_type"] == {"forum": 2, "seminar": 1}
+        assert as_dict["city"]["Shanghai"] == 1 and as_dict["city"]["上海"] == 1
+        assert as_dict["city_pair"] == {"Hong Kong|Shanghai": 1, "Guangzhou|Shenzhen": 1, "上海|香港": 1}
+        assert as_dict["speaker"]["Fan Gang"] == 1 and as_dict["speaker"]["樊纲"] == 1
+        assert as_dict["organization"]["Guangdong Academy of Social Sciences"] == 1
+        assert as_dict["topic"] == {"finance": 1, "innovation": 1, "金融": 1}
+
+    def test_facets_are_sorted_by_count(self, backend, docs):
+        facets = backend.search(Query(facets=True)).facets
+        for values in facets.values():
+            counts = [c for _, c in values]
+            assert counts == sorted(counts, reverse=True)
+
+    def test_facets_follow_the_query(self, backend, docs):
+        result = backend.search(Query(text="Hong", facets=True))
+        assert dict((v, c) for v, c in result.facets["source"]) == {"thinktank-a": 2}
+        assert dict((v, c) for v, c in result.facets["city"]) == {"Shanghai": 1, "Hong Kong": 1}
+
+    def test_histogram_by_event_month(self, backend, docs):
+        histogram = backend.search(Query(facets=True)).histogram
+        assert [tuple(x) for x in histogram] == [("2024-03", 1), ("2024-04", 1), ("2024-05", 1)]
+        filtered = backend.search(Query(facets=True, language="zh")).histogram
+        assert [tuple(x) for x in filtered] == [("2024-04", 1)]
