@@ -1,0 +1,89 @@
+"""Per-host politeness: one request in flight per host and a minimum gap between requests.
+
+Without a lock directory the state lives in this process. With one, each host has a file
+``<lock_dir>/<host>.lock`` that is held with ``fcntl.flock`` for the whole request and stores the time
+the last request to that host finished, so several crawler processes share one delay and one slot.
+The gap is measured from the end of one response to the start of the next request.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class HostThrottle:
+    """Hand out one request slot per host at a time, spaced by a per-host delay."""
+
+    def __init__(self, lock_dir: str | os.PathLike[str] | None = None) -> None:
+        self.lock_dir = Path(lock_dir) if lock_dir else None
+        self._guard = threading.Lock()
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._last_done: dict[str, float] = {}
+
+    def _host_lock(self, host: str) -> threading.Lock:
+        with self._guard:
+            return self._host_locks.setdefault(host, threading.Lock())
+
+    @contextmanager
+    def slot(self, host: str, delay: float) -> Iterator[None]:
+        """Wait until host is free and delay seconds have passed since its last request, then hold it."""
+        with self._host_lock(host):
+            if self.lock_dir is None:
+                yield from self._local_slot(host, delay)
+            else:
+                yield from self._shared_slot(host, delay)
+
+    def _local_slot(self, host: str, delay: float) -> Iterator[None]:
+        wait_for_gap(self._last_done.get(host, 0.0), delay)
+        try:
+            yield
+        finally:
+            self._last_done[host] = time.time()
+
+    def _shared_slot(self, host: str, delay: float) -> Iterator[None]:
+        assert self.lock_dir is not None
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_dir / lock_file_name(host), "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                wait_for_gap(read_last_time(handle), delay)
+                yield
+            finally:
+                write_last_time(handle, time.time())
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def wait_for_gap(last_done: float, delay: float) -> None:
+    """Sleep until delay seconds have passed since last_done (never longer than delay)."""
+    remaining = min(delay, last_done + delay - time.time())
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def lock_file_name(host: str) -> str:
+    """Return a safe file name for a host key such as ``example.org:8080``."""
+    return re.sub(r"[^A-Za-z0-9.-]", "_", host.lower()) + ".lock"
+
+
+def read_last_time(handle) -> float:  # noqa: ANN001 (binary file object)
+    """Return the last-request time stored in a lock file, 0 when empty or unreadable."""
+    handle.seek(0)
+    try:
+        return float(handle.read().decode("ascii").strip() or 0)
+    except ValueError:
+        return 0.0
+
+
+def write_last_time(handle, when: float) -> None:  # noqa: ANN001
+    """Store the last-request time in a lock file."""
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{when:.6f}".encode("ascii"))
+    handle.flush()
