@@ -36,6 +36,17 @@ test: venv-test
 
 bench: venv-test
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/index.py
+
+es-start:
+	scripts/es.sh start
+es-wait:
+	scripts/es.sh wait
+es-stop:
+	scripts/es.sh stop
+es-status:
+	scripts/es.sh status
 
 clean:
+	-scripts/es.sh stop
 	rm -rf var/ bench/results/ .pytest_cache

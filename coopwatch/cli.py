@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ingest.settings import ConfigError, Settings
+from search.base import BackendConfigError
 
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -29,10 +30,14 @@ examples:
   coopwatch sources check                      validate the sources file and show the crawl plan
   coopwatch stats                              per-source health: last success, documents, failures
   coopwatch reprocess                          re-extract archived pages without fetching
+  COOPWATCH_STORE=http://localhost:9200 coopwatch reindex --from var/coopwatch.sqlite
+                                               move the embedded store into Elasticsearch
 
 configuration (lowest to highest): built-in defaults < coopwatch.yaml (or COOPWATCH_CONFIG)
 < COOPWATCH_* environment variables < command-line options.
   COOPWATCH_STORE        store: a SQLite file (default var/coopwatch.sqlite) or http(s)://host:9200
+  COOPWATCH_ES_API_KEY   Elasticsearch credentials (or COOPWATCH_ES_USERNAME / COOPWATCH_ES_PASSWORD),
+                         COOPWATCH_ES_CA_CERTS for HTTPS; never logged
   COOPWATCH_SOURCES      sources file (default sources/thinktanks.yaml)
   COOPWATCH_ALLOW_HOSTS  hosts/networks exempt from the private-address guard, e.g. 127.0.0.1
 """
@@ -107,6 +112,12 @@ def _add_simple(sub) -> None:
                        description="Read the WARC archive, run the current extractor and structurer, and upsert.")
     p.add_argument("--source", help="only this source")
     sub.add_parser("stats", help="per-source health: last success, documents, failures by reason")
+    p = sub.add_parser("reindex", help="rebuild the Elasticsearch index behind its aliases, or copy another store in",
+                       description="Without --from: build a new versioned Elasticsearch index, copy every document "
+                                   "and swap the read/write aliases atomically (searches never fail meanwhile). "
+                                   "With --from STORE: copy every document of STORE (e.g. var/coopwatch.sqlite) "
+                                   "into the current store; safe to repeat, unchanged documents are skipped.")
+    p.add_argument("--from", dest="from_store", metavar="STORE", help="store to copy from (SQLite file or URL)")
     p = sub.add_parser("structure", help="print the event report of a saved HTML page (store untouched)")
     p.add_argument("file", help="saved HTML file")
     p.add_argument("--url", help="the page's URL (helps date and metadata extraction)")
@@ -130,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
-    except ConfigError as exc:
+    except (ConfigError, BackendConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # plain: a wrapped path could not be copied
         return 2
     except KeyboardInterrupt:
@@ -381,7 +392,29 @@ def cmd_structure(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from search import open_backend
+    from search.reindex import reindex
+
+    settings = load_settings(args)
+    with open_backend(settings.store) as target:
+        if args.from_store:
+            with open_backend(args.from_store) as source:
+                stats = reindex(source, target, progress=lambda s: console.print(
+                    f"  copied {s.new + s.updated + s.unchanged} ...", highlight=False))
+            out.print(f"copied from {args.from_store}: new {stats.new}, updated {stats.updated}, "
+                      f"unchanged {stats.unchanged}, failed {stats.failed}", highlight=False)
+            return 1 if stats.failed else 0
+        if not hasattr(target, "reindex_to_new_version"):
+            raise ConfigError(f"{settings.store} is an embedded store: nothing to rebuild (use --from to copy "
+                              "another store in)")
+        index = target.reindex_to_new_version()
+        out.print(f"rebuilt into {index}; aliases swapped; {target.count()} documents", highlight=False)
+    return 0
+
+
 COMMANDS = {
+    "reindex": cmd_reindex,
     "crawl": cmd_crawl,
     "search": cmd_search,
     "show": cmd_show,

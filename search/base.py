@@ -26,6 +26,10 @@ from dataclasses import dataclass, field
 
 from ingest.models import Document
 
+class BackendConfigError(ValueError):
+    """A store setting a user can fix (bad URL, credentials, index name); the message says how."""
+
+
 FACET_NAMES = ("source", "language", "event_type", "city", "city_pair", "speaker", "organization", "topic")
 
 
