@@ -1,0 +1,245 @@
+"""
+### coopwatch crawl: one DAG per watched source
+
+Generated from the sources file (`COOPWATCH_SOURCES`, else `sources` in the coopwatch settings): one DAG
+`coopwatch_crawl_<source>` per enabled source, on that source's own `schedule` (default `@daily`).
+
+**Tasks:** `discover` (listing pages, feeds, sitemaps) -> `fetch_and_extract` (mapped, one task per batch
+of URLs) -> `structure` (mapped, one per batch) -> `index` (upsert into the store) -> `announce_reports`
+(updates the `coopwatch://event-reports` Asset when new or changed event reports were indexed).
+`record_run` always runs and writes the run's counts to the crawl state; `report_health` logs the
+source's health and warns when it has yielded nothing for `empty_runs_warning` runs in a row.
+
+**Idempotent:** stages write files under a per-run work directory and re-running a task rewrites the
+same file; the store upserts by document id; crawl validators are committed only once a document is
+indexed, so a task killed mid-way and retried leaves no duplicate and no gap. The crawl window comes
+from the stored crawl state (conditional requests against committed validators), never from
+`data_interval_*`, so `catchup` is off and a missed run is simply caught up by the next one.
+
+**Politeness:** the fetcher takes a cross-process per-host lock (`lock_dir`), so at most one request is in
+flight per host even across overlapping DAG runs, DAGs of two sources on one host, and CLI crawls.
+`max_active_runs=1` keeps a source's runs from queueing behind each other.
+
+**Backfill of archive pages:** trigger with a higher listing pagination limit, e.g.
+`airflow dags trigger coopwatch_crawl_<source> --conf '{"max_pages": 50}'`; the discovery follows up to
+50 listing pages per start URL (older reports) for that run only.
+
+XCom carries only paths and counts. A sources file that does not load makes this file fail to import
+with the file:line error shown in the Airflow UI; DAGs in other files are not affected.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import DAG, Asset, Param, dag, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+log = logging.getLogger(__name__)
+
+EVENT_REPORTS = Asset(name="coopwatch_event_reports", uri="coopwatch://event-reports")
+DEFAULT_ARGS = {
+    "owner": "coopwatch",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=float(os.environ.get("COOPWATCH_RETRY_DELAY_SECONDS", "120"))),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(minutes=30),
+}
+FETCH_TIMEOUT = timedelta(hours=2)  # one batch of 50 pages at a polite delay, with Retry-After waits
+FETCH_POOL = os.environ.get("COOPWATCH_AIRFLOW_POOL", "default_pool")  # optional cap on concurrent fetch tasks
+
+
+def build_crawl_dags() -> dict[str, DAG]:
+    """Build one crawl DAG per enabled source of the sources file (a local YAML read, no network)."""
+    from ingest.settings import ConfigError, Settings
+    from ingest.sources import load_sources
+
+    path = Settings.load().sources
+    dags = {}
+    for source in load_sources(path):
+        try:
+            built = build_crawl_dag(source)
+            built.validate()  # a bad schedule fails here, naming its source, not later in the DagBag
+        except Exception as exc:  # noqa: BLE001 - re-raised with the file and source named
+            raise ConfigError(f"{path}: source {source.name!r}: cannot build its DAG ({type(exc).__name__}: {exc});"
+                              " 'schedule' must be a cron expression such as '0 6 * * *' or a preset such as"
+                              " '@daily'") from None
+        dags[f"crawl_{source.name.replace('-', '_')}"] = built
+    return dags
+
+
+def run_settings():
+    """Return the crawl settings for a task (environment and config file, as for the CLI)."""
+    from ingest.settings import Settings
+
+    return Settings.load()
+
+
+def run_workdir(settings, dag_id: str, run_id: str) -> str:
+    """Return this DAG run's work directory (beside the crawl state, shared by all its tasks)."""
+    from pathlib import Path
+
+    safe_run = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+    return str(Path(settings.state_path).resolve().parent / "work" / dag_id / safe_run)
+
+
+def build_crawl_dag(source) -> DAG:
+    """Return the crawl DAG of one source."""
+
+    @dag(
+        dag_id=f"coopwatch_crawl_{source.name}",
+        description=f"Crawl {source.name}: discover, fetch and extract, structure, index",
+        schedule=source.schedule,
+        start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        dagrun_timeout=timedelta(hours=12),
+        doc_md=__doc__,
+        tags=["coopwatch", "crawl", f"source:{source.name}"],
+        params={
+            "max_pages": Param(None, type=["null", "integer"], minimum=1, maximum=1000,
+                               description="listing pages to follow per start URL for this run (backfill)"),
+            "empty_runs_warning": Param(3, type="integer", minimum=1,
+                                        description="warn when a source yields nothing this many runs in a row"),
+        },
+    )
+    def crawl():
+        found = discover(source_name=source.name)
+        fetched = fetch_and_extract.partial(source_name=source.name).expand(batch=found)
+        structured = structure.expand(fetched=fetched)
+        indexed = index(structured)
+        recorded = record_run(source.name, fetched, structured, indexed)
+        announce_reports(source.name, indexed)
+        report_health(source.name) << recorded
+        cleanup_workdir() << [indexed, recorded]
+
+    return crawl()
+
+
+@task
+def discover(source_name: str, params=None, ti=None, dag=None, run_id=None) -> list[dict]:
+    """Find the source's candidate URLs; return one small dict per batch (path and range)."""
+    from ingest.pipeline import discover_stage
+
+    settings = run_settings()
+    workdir = run_workdir(settings, dag.dag_id, run_id)
+    found = discover_stage(source_name, settings, workdir, max_pages=params.get("max_pages"))
+    ti.xcom_push(key="summary", value={"count": found["count"], "failures": found["discovery_failures"]})
+    log.info("discovered %d URLs of %s in %d batches", found["count"], source_name, len(found["batches"]))
+    return [{"urls_path": found["path"], "start": start, "end": end} for start, end in found["batches"]]
+
+
+@task(execution_timeout=FETCH_TIMEOUT, max_active_tis_per_dagrun=2, pool=FETCH_POOL)
+def fetch_and_extract(source_name: str, batch: dict, dag=None, run_id=None) -> dict:
+    """Fetch one batch of URLs politely and extract their articles; return the file path and counts."""
+    from ingest.pipeline import fetch_stage
+
+    settings = run_settings()
+    workdir = run_workdir(settings, dag.dag_id, run_id)
+    out = fetch_stage(source_name, batch["urls_path"], settings, workdir, batch["start"], batch["end"])
+    return {k: out[k] for k in ("path", "urls", "fetched", "not_modified", "failed", "failures")}
+
+
+@task
+def structure(fetched: dict) -> dict:
+    """Structure one batch of articles into documents; return the file path and counts."""
+    from ingest.pipeline import structure_stage
+
+    return structure_stage(fetched["path"])
+
+
+@task(trigger_rule="none_failed")
+def index(structured: list[dict]) -> dict:
+    """Upsert the run's documents into the store and commit their crawl validators."""
+    from coopwatch.run import index_stage
+
+    settings = run_settings()
+    stats = index_stage([s["path"] for s in structured or []], settings.store, settings.state_path)
+    for failure in stats.pop("failures", []):
+        log.warning("not indexed: %s", failure)
+    log.info("indexed: %s", stats)
+    return stats
+
+
+@task(trigger_rule="all_done")
+def record_run(source_name: str, fetched, structured, indexed, ti=None) -> dict:
+    """Write this run's counts to the crawl state (also when a task failed, as a failed run)."""
+    from ingest.state import CrawlState
+
+    counts = summarise_run(ti.xcom_pull(task_ids="discover", key="summary"), fetched, structured, indexed)
+    ok = indexed is not None
+    with CrawlState(run_settings().state_path) as state:
+        state.finish_run(state.start_run(source_name), counts, ok=ok)
+    log.info("run of %s (%s): %s", source_name, "ok" if ok else "failed", counts)
+    return {k: v for k, v in counts.items() if k != "failures"}
+
+
+def summarise_run(discovered, fetched, structured, indexed) -> dict:
+    """Add up the counts the tasks returned into one run summary."""
+    fetched = [f for f in (fetched or []) if f]
+    failures: dict[str, int] = dict((discovered or {}).get("failures") or {})
+    for batch in fetched:
+        for reason, n in (batch.get("failures") or {}).items():
+            failures[reason] = failures.get(reason, 0) + n
+    counts = {"discovered": (discovered or {}).get("count", 0),
+              "fetched": sum(f["fetched"] for f in fetched),
+              "not_modified": sum(f["not_modified"] for f in fetched),
+              "failed": sum(f["failed"] for f in fetched),
+              "events": sum(s["events"] for s in (structured or []) if s)}
+    for key in ("new", "updated", "unchanged", "events_changed"):
+        counts[key] = (indexed or {}).get(key, 0)
+    if (indexed or {}).get("failed"):
+        counts["failed"] += indexed["failed"]
+        failures["index"] = indexed["failed"]
+    counts["failures"] = failures
+    return counts
+
+
+@task(outlets=[EVENT_REPORTS])
+def announce_reports(source_name: str, indexed: dict, outlet_events=None) -> None:
+    """Update the event-reports Asset when new or changed event reports were indexed; skip otherwise."""
+    if not indexed.get("events_changed"):
+        raise AirflowSkipException("no new or changed event reports")
+    outlet_events[EVENT_REPORTS].extra = {
+        "source": source_name, "events_changed": indexed["events_changed"],
+        "new": indexed["new"], "updated": indexed["updated"]}
+
+
+@task(trigger_rule="all_done")
+def report_health(source_name: str, params=None) -> list[dict]:
+    """Log the source's health; warn when it has yielded nothing for several runs in a row."""
+    from ingest.state import CrawlState
+
+    with CrawlState(run_settings().state_path) as state:
+        rows = [h for h in state.source_health(params["empty_runs_warning"]) if h["source"] == source_name]
+    for row in rows:
+        log_health_row(row)
+    return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
+
+
+def log_health_row(row: dict) -> None:
+    """Log one source's health line, as a warning when the source has gone quiet."""
+    last = (row.get("last_run") or {}).get("counts", {})
+    reasons = ", ".join(f"{k} {v}" for k, v in (row.get("failures") or {}).items()) or "-"
+    line = (f"source={row['source']} last_success={row['last_success'] or 'never'} pages_ok={row['pages_ok']}"
+            f" last_run_new={last.get('new', 0)} events_changed={last.get('events_changed', 0)}"
+            f" empty_runs={row['empty_runs']} failures=[{reasons}]")
+    if row.get("warning"):
+        log.warning("%s WARNING: %s", line, row["warning"])
+    else:
+        log.info("%s", line)
+
+
+@task
+def cleanup_workdir(dag=None, run_id=None) -> None:
+    """Remove this run's work files once everything is indexed and recorded."""
+    import shutil
+
+    shutil.rmtree(run_workdir(run_settings(), dag.dag_id, run_id), ignore_errors=True)
+
+
+globals().update(build_crawl_dags())

@@ -1,0 +1,163 @@
+"""
+### coopwatch maintenance: store housekeeping, dead letters, retention, source health
+
+Runs daily at 03:00 UTC. The tasks are independent; a failure in one does not stop the others.
+
+- `optimize_store`: compacts the search store when its backend supports it (SQLite FTS5 optimise,
+  Elasticsearch force-merge); skipped otherwise.
+- `retry_dead_letters`: re-sends documents the Elasticsearch backend could not index; skipped for
+  backends without a dead-letter queue.
+- `prune_crawl_state`: forgets failure logs, run records and URLs not seen for `retention_days`.
+- `prune_warcs`: deletes WARC files older than `retention_days` (the reprocess command reads them).
+- `prune_workdirs`: removes work directories that failed crawl runs left behind.
+- `report_source_health`: logs one line per source (last success, pages, new reports, failures by
+  reason) and a warning for each source that yielded nothing for `empty_runs_warning` runs in a row.
+
+Trigger with `--conf '{"retention_days": 30}'` to apply another retention once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Param, dag, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ARGS = {
+    "owner": "coopwatch",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=float(os.environ.get("COOPWATCH_RETRY_DELAY_SECONDS", "300"))),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(hours=1),
+    "execution_timeout": timedelta(hours=1),
+}
+
+
+def run_settings():
+    """Return the coopwatch settings (environment and config file, as for the CLI)."""
+    from ingest.settings import Settings
+
+    return Settings.load()
+
+
+@dag(
+    dag_id="coopwatch_maintenance",
+    description="Store optimisation, dead-letter retries, retention of crawl state and WARCs, source health",
+    schedule="0 3 * * *",
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["coopwatch", "maintenance"],
+    params={
+        "retention_days": Param(90, type="number", minimum=1,
+                                description="keep crawl state, WARC files and work directories this many days"),
+        "empty_runs_warning": Param(3, type="integer", minimum=1,
+                                    description="warn when a source yields nothing this many runs in a row"),
+    },
+)
+def coopwatch_maintenance():
+    optimize_store()
+    retry_dead_letters()
+    prune_crawl_state()
+    prune_warcs()
+    prune_workdirs()
+    report_source_health()
+
+
+@task
+def optimize_store() -> dict:
+    """Compact the search store when its backend supports it."""
+    from search import open_backend
+
+    store = run_settings().store
+    with open_backend(store) as backend:
+        if not hasattr(backend, "optimize"):
+            raise AirflowSkipException(f"{type(backend).__name__} has no optimize()")
+        backend.optimize()
+        documents = backend.count()
+    log.info("optimised %s (%d documents)", store, documents)
+    return {"documents": documents}
+
+
+@task
+def retry_dead_letters() -> dict:
+    """Re-send documents the store could not index earlier (Elasticsearch dead letters)."""
+    from search import open_backend
+
+    with open_backend(run_settings().store) as backend:
+        if not hasattr(backend, "deadletters"):
+            raise AirflowSkipException(f"{type(backend).__name__} has no dead-letter queue")
+        waiting = len(backend.deadletters.entries(backend.prefix))
+        stats = backend.upsert([])  # an upsert retries every recorded dead letter first
+    log.info("dead letters: %d waiting, %d written, %d still failing", waiting, stats.new + stats.updated, stats.failed)
+    return {"waiting": waiting, "written": stats.new + stats.updated + stats.unchanged, "failed": stats.failed}
+
+
+@task
+def prune_crawl_state(params=None) -> dict:
+    """Forget crawl-state rows older than the retention period."""
+    from ingest.state import CrawlState
+
+    with CrawlState(run_settings().state_path) as state:
+        deleted = state.prune(older_than_days=params["retention_days"])
+    log.info("pruned %d crawl-state rows older than %s days", deleted, params["retention_days"])
+    return {"deleted": deleted}
+
+
+@task
+def prune_warcs(params=None) -> dict:
+    """Delete WARC files older than the retention period."""
+    from ingest.archive import prune_warcs as prune
+
+    deleted = prune(run_settings().archive_dir, older_than_days=params["retention_days"])
+    log.info("deleted %d WARC files older than %s days", deleted, params["retention_days"])
+    return {"deleted": deleted}
+
+
+@task
+def prune_workdirs(params=None) -> dict:
+    """Remove crawl work directories left by failed runs once older than the retention period."""
+    import shutil
+    import time
+    from pathlib import Path
+
+    root = Path(run_settings().state_path).resolve().parent / "work"
+    cutoff = time.time() - params["retention_days"] * 86400
+    stale = [d for d in root.glob("*/*") if d.is_dir() and d.stat().st_mtime < cutoff]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"deleted": len(stale)}
+
+
+@task(trigger_rule="all_done")
+def report_source_health(params=None) -> list[dict]:
+    """Log every source's health; warn for sources that yielded nothing for several runs."""
+    from ingest.state import CrawlState
+
+    with CrawlState(run_settings().state_path) as state:
+        rows = state.source_health(params["empty_runs_warning"])
+    for row in rows:
+        log_health_row(row)
+    return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
+
+
+def log_health_row(row: dict) -> None:
+    """Log one source's health line, as a warning when the source has gone quiet."""
+    last = (row.get("last_run") or {}).get("counts", {})
+    reasons = ", ".join(f"{k} {v}" for k, v in (row.get("failures") or {}).items()) or "-"
+    line = (f"source={row['source']} last_success={row['last_success'] or 'never'} pages_ok={row['pages_ok']}"
+            f" last_run_new={last.get('new', 0)} events_changed={last.get('events_changed', 0)}"
+            f" empty_runs={row['empty_runs']} failures=[{reasons}]")
+    if row.get("warning"):
+        log.warning("%s WARNING: %s", line, row["warning"])
+    else:
+        log.info("%s", line)
+
+
+coopwatch_maintenance()
