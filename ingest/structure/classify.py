@@ -1,0 +1,184 @@
+"""Decide whether a text reports an event that took place, and which kind of event it was.
+
+Rules, in order: letters, agendas/programmes and listing pages are not reports; a lead that announces a future
+event (will be held, 定于, 将于 ...) without saying anything already happened is not a report; otherwise a report
+needs an event noun (symposium, 研讨会 ...) and a cue that it happened (was held, delivered, 举行, 致辞 ...).
+The event type is taken from the word the text uses for the event, preferring the sentence that says it was held.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .textutil import split_sentences
+
+# (regex, event_type); English nouns are matched case-insensitively, plurals are skipped (see _noun_hits)
+EN_NOUNS: list[tuple[str, str]] = [
+    (r"symposium|symposia", "symposium"),
+    (r"seminar|webinar|colloquium", "seminar"),
+    (r"forum", "forum"),
+    (r"summit|conference|congress|convention|expo", "conference"),
+    (r"round[- ]?table", "roundtable"),
+    (r"workshop", "workshop"),
+    (r"lecture|public talk|book talk", "lecture"),
+    (r"(?:signing|inauguration|opening|launch|award|unveiling|founding)\s+ceremony|ceremony|"
+     r"signed\s+(?:an?|the)\s+(?:memorandum|mou|agreement|framework agreement|cooperation agreement)", "ceremony"),
+    (r"annual meetings|co-?operation meeting|meeting|joint conference|working visit|consultation|plenary session|"
+     r"(?:official |study |working )?(?:visit|tour) to|delegation", "meeting"),
+    (r"luncheon|lunch|dinner|banquet|reception|open day|salon|briefing|launch event|panel discussion|exhibition|debate|"
+     r"panel|event", "other"),
+]
+ZH_NOUNS: list[tuple[str, str]] = [
+    (r"学术研讨会|研讨会|研讨活动|专题研讨", "symposium"),
+    (r"研修班|学术沙龙", "seminar"),
+    (r"高峰论坛|论坛|讲坛", "forum"),
+    (r"峰会|年会|大会|博览会|学术会议|国际会议", "conference"),
+    (r"圆桌会议|圆桌会|圆桌论坛|圆桌对话", "roundtable"),
+    (r"工作坊", "workshop"),
+    (r"讲座|报告会|讲堂", "lecture"),
+    (r"签约仪式|签字仪式|揭牌仪式|启动仪式|成立仪式|仪式|成立大会|签约|揭牌|成立(?![于以之])", "ceremony"),
+    (r"座谈会|交流会|洽谈会|联席会议|工作会议|合作会议|会议|会谈|恳谈会|对接会|推介会|到访|拜访|访问|考察|会见", "meeting"),
+    (r"会讲|午餐会|晚宴|酒会|招待会|春茗|团拜会|沙龙|发布会|开放日|成果展|展览会|展览|活动", "other"),
+]
+
+PAST_EN = re.compile(
+    r"\b(?:was|were|has been|had been)\s+(?:held|convened|hosted|opened|launched|staged|co-?chaired|organi[sz]ed|attended)"
+    r"|\btook place\b|\b(?:convened|hosted|kicked off|co-?chaired|gathered|delivered|moderated|chaired|presided|"
+    r"signed|opened|attended|addressed|spoke|shared|highlighted|remarked|noted|said|held|emphasi[sz]ed|presented|discussed|"
+    r"featured|gave|explored|exchanged|led|joined|visited|toured|met)\b|\b(?:are|is) (?:convening|being held|gathering)\b",
+    re.I,
+)
+PAST_ZH = re.compile(r"举行|举办|召开|开幕|闭幕|致辞|主持|发表|出席|表示|指出|作了|介绍|拉开帷幕|成立|签署|参加|与会|围绕|探讨|接待|到访|会见")
+FUTURE_EN = re.compile(
+    r"\b(?:will be held|will take place|is scheduled|are scheduled|is going to|will (?:be|lead|attend|participate|host|hold|deliver|speak|join|open|address|include|feature|discuss|address)|"
+    r"(?:is|are) (?:to|set to|expected to) (?:attend|lead|be|hold|host|visit|deliver|speak|open|take)|"
+    r"to be held|upcoming (?:event|forum|seminar|symposium|conference|lecture|webinar)|register now|registration (?:is|opens)|call for papers|submission deadline|rsvp)\b",
+    re.I,
+)
+FUTURE_ZH = re.compile(r"定于|将于|将在|将会|拟于|即将|定本周|届时|明[天日](?=[上下]午|晚|将|会|在|于|举|召|开|\(|（|，|,)|下周|欢迎报名|报名方式|敬请|征稿|征文")
+AGENDA_TIME = re.compile(r"\b\d{1,2}[:：]\d{2}\s*(?:am|pm)?\s*[-–—~至]\s*\d{1,2}[:：]\d{2}", re.I)
+LETTER = re.compile(r"^\s*(?:Dear\s+[A-Z]\w*|亲爱的|尊敬的各位)", re.M)
+POLICY_ZH = re.compile(r"印发|通知|实施意见|行动计划|规划纲要|管理办法|摘要|关键词")
+LISTING_LINE = re.compile(r"(?:Speaker\(s\)|Speakers?\s*:|Topic\s*:|主讲人[:：]|时间[:：])", re.I)
+LEAD = 3
+
+
+@dataclass
+class Classification:
+    """Whether the text is an event report, its type, and the text each decision came from."""
+
+    is_event_report: bool
+    event_type: str | None
+    reason: str
+    type_evidence: str | None = None
+
+
+def _noun_hits(text: str, lang: str) -> list[tuple[int, str, str]]:
+    """Return (offset, surface, type) for every singular event noun in the text."""
+    hits: list[tuple[int, str, str]] = []
+    for pattern, etype in ZH_NOUNS if lang == "zh" else EN_NOUNS:
+        flags = 0 if lang == "zh" else re.I
+        regex = pattern if lang == "zh" else rf"\b(?:{pattern})(?!s\b|ing\b)\b"
+        for m in re.finditer(regex, text, flags):
+            if lang == "en" and re.match(r"s\b", text[m.end():m.end() + 2]) and etype != "meeting":
+                continue
+            if not any(h[0] <= m.start() < h[0] + len(h[1]) for h in hits):
+                hits.append((m.start(), m.group(0), etype))
+    return sorted(hits)
+
+
+def event_type_of(text: str, lang: str) -> tuple[str | None, str | None]:
+    """Return (event type, the sentence it came from): the noun in the first 'was held' sentence, else the first noun."""
+    sentences = split_sentences(text, lang)
+    hits = _noun_hits(text, lang)
+    if not hits:
+        return None, None
+    past = _HELD_ZH if lang == "zh" else _HELD_EN
+    for start, sentence in sentences:
+        inside = [h for h in hits if start <= h[0] < start + len(sentence)]
+        verb = past.search(sentence)
+        if inside and verb and not (FUTURE_ZH if lang == "zh" else FUTURE_EN).search(sentence):
+            if lang == "zh":  # the head noun of a Chinese phrase is its last word: the noun nearest before the verb
+                before = [h for h in inside if h[0] < start + verb.start()]
+                return (before[-1] if before else inside[0])[2], sentence[:300]
+            return inside[0][2], sentence[:300]
+    first = hits[0]
+    return first[2], _sentence_at(sentences, first[0])
+
+
+_HELD_ZH = re.compile(r"举行|举办|召开|开幕|闭幕|拉开帷幕|成立|开讲|出席|参加|签署|接待|会见")
+_HELD_EN = re.compile(
+    r"\b(?:was|were)\s+(?:held|convened|hosted|opened|launched|staged|co-?chaired|organi[sz]ed)|\btook place\b|"
+    r"\b(?:convened|hosted|holds|held|kicked off|co-?chaired|gathered|signed|opened|attended)\b|\b(?:are|is) convening\b",
+    re.I,
+)
+
+
+def _sentence_at(sentences: list[tuple[int, str]], offset: int) -> str:
+    """Return the sentence that holds the offset."""
+    found = sentences[0][1] if sentences else ""
+    for start, sentence in sentences:
+        if start <= offset:
+            found = sentence
+    return found[:300]
+
+
+def classify(text: str, lang: str) -> Classification:
+    """Classify a (simplified-script, for Chinese) text as an event report or not, with the reason."""
+    negative = _negative_reason(text, lang)
+    if negative:
+        return Classification(False, None, negative)
+    etype, evidence = event_type_of(text, lang)
+    if etype is None:
+        return Classification(False, None, "no event word (symposium, forum, 研讨会 ...)")
+    if not (PAST_ZH if lang == "zh" else PAST_EN).search(text):
+        return Classification(False, None, "no sign that the event took place")
+    return Classification(True, etype, "event word and a sign that it took place", evidence)
+
+
+def _negative_reason(text: str, lang: str) -> str | None:
+    """Return why the page is not an event report (letter, agenda, listing, announcement, policy), or None."""
+    if LETTER.search(text[:300]):
+        return "a letter (opens with a salutation)"
+    if len(AGENDA_TIME.findall(text)) >= 3:
+        return "an agenda or programme (three or more time slots)"
+    if len(LISTING_LINE.findall(text)) >= 3 or _date_lines(text) >= 3:
+        return "a listing of several events"
+    lead = " ".join(s for _, s in split_sentences(text, lang)[:LEAD])
+    if _announces_future(lead, lang):
+        return "announces a future event"
+    if lang == "zh" and POLICY_ZH.search(text[:400]) and not _held_zh(text):
+        return "a policy text, notice or abstract"
+    return None
+
+
+def _date_lines(text: str) -> int:
+    """Count lines that hold only a date (or start with one), as event listings have."""
+    from .dates import find_dates
+
+    count = 0
+    for line in text.splitlines():
+        line = line.strip()
+        if 5 <= len(line) <= 40:
+            found = find_dates(line)
+            if found and found[0].start <= 2 and len(found[0].surface) >= len(line) - 12:
+                count += 1
+    return count
+
+
+def _announces_future(lead: str, lang: str) -> bool:
+    """Tell whether the lead announces a future event and says nothing already happened."""
+    if lang == "zh":
+        if not FUTURE_ZH.search(lead):
+            return False
+        past = [s for s in re.split(r"[。！？\n]", lead) if PAST_ZH.search(s) and not FUTURE_ZH.search(s)]
+        return not past
+    if not FUTURE_EN.search(lead):
+        return False
+    return not any(_HELD_EN.search(s) and not FUTURE_EN.search(s) for s in re.split(r"(?<=[.!?])\s+|\n", lead))
+
+
+def _held_zh(text: str) -> bool:
+    """Tell whether a Chinese text says an event was held (举行, 召开, 举办 ...)."""
+    return bool(re.search(r"(?:研讨会|论坛|会议|座谈会|峰会|讲座)[^。]{0,30}(?:举行|召开|举办)|(?:举行|召开|举办)[^。]{0,10}(?:研讨会|论坛|会议|座谈会|峰会|讲座)", text))

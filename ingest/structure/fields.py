@@ -1,0 +1,361 @@
+"""Event fields besides people and dates: theme, event name, venue, organisers, attendance, sessions.
+
+Each function returns (value, evidence) where evidence is the text the value came from (None when absent).
+English and Chinese rules are separate; Chinese rules read the simplified-script copy and slice the original.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .textutil import strip_quotes
+
+Q_OPEN, Q_CLOSE = "“\"「『", "”\"」』"
+_QUOTED = rf"[{Q_OPEN}]([^{Q_CLOSE}\n]{{3,200}}?)[{Q_CLOSE}]"
+EN_EVENT = r"(?:Symposium|Forum|Seminar|Conference|Summit|Round[- ]?table|Workshop|Lecture(?: Series)?|Meeting|Luncheon|Webinar|Colloquium|Dialogue|Ceremony)"
+ZH_EVENT = r"(?:研讨会|论坛|峰会|年会|座谈会|圆桌会|讲座|会讲|大会|交流会|报告会|联席会议|会议)"
+
+EN_THEME = [
+    re.compile(rf"\bthemed\s+(?:with\s+|as\s+)?{_QUOTED}"),
+    re.compile(rf"\b(?:titled|entitled|under the (?:title|banner)(?: of)?)\s*:?\s*{_QUOTED}", re.I),
+    re.compile(rf"\b(?:on|under|with|around)\s+the\s+(?:theme|topic)\s*(?:of\s*|:\s*)?{_QUOTED}", re.I),
+    re.compile(rf"\b(?:theme|topic)\s*(?:was|is|:)\s*{_QUOTED}", re.I),
+    re.compile(rf"\bon the topic:?\s*{_QUOTED}", re.I),
+]
+ZH_THEME = [
+    re.compile(rf"以{_QUOTED}为(?:主题|题)"),
+    re.compile(rf"主题(?:是|为|：|:){_QUOTED}"),
+    re.compile(rf"(?:会议|论坛|研讨会|活动|座谈会|峰会|年会|本次|本届|此次)聚焦(?!于)({_QUOTED}[^，。,]{{0,30}}|[^，。,“「]{{4,30}})(?=[，。,])"),
+]
+_SESSION_WORDS = re.compile(r"\b(?:panel|session|part|sub-?forum|breakout|workshop)s?\b|分论坛|平行|环节|单元|圆桌", re.I)
+EN_PARTICIPANTS = re.compile(
+    r"\b(?:(more than|over|nearly|almost|about|around|some|approximately|roughly|close to|~)\s+)?"
+    r"(\d[\d,]*|(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?: hundred| thousand)?)\s+"
+    r"(?:[A-Za-z-]+\s+){0,6}?(participants|guests|attendees|people|delegates|representatives|experts|scholars|academics|"
+    r"mayors|students|members|leaders|officials|professors|entrepreneurs|speakers)\b",
+    re.I,
+)
+EN_ATTEND = re.compile(r"attend|brought together|gathered|welcomed|joined|participa|convening|convened|attracted|drew|gather", re.I)
+ZH_PARTICIPANTS = re.compile(r"(共|约|近|逾|超过|超|达)?(\d+|[一二三四五六七八九十百千两]+)(多|余|餘)?(?:名|位|人)")
+ZH_ATTEND = re.compile(r"参会|出席|与会|参加|齐聚|相聚|汇聚|来自|参与|到场|欢聚")
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+                 "eighty": 80, "ninety": 90}
+
+
+def around(text: str, start: int, end: int) -> str:
+    """Return the sentence(s) of text that hold [start, end), as evidence (at most 300 characters)."""
+    left = max(text.rfind(ch, 0, start) for ch in "。！？!?\n") + 1
+    dot = text.rfind(". ", 0, start)
+    left = max(left, dot + 2 if dot >= 0 else 0)
+    rights = [i for i in (text.find(ch, end) for ch in "。！？!?\n") if i >= 0]
+    dot = text.find(". ", end)
+    if dot >= 0:
+        rights.append(dot)
+    right = min(rights) + 1 if rights else len(text)
+    return text[left:right].strip()[:300]
+
+
+def theme(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
+    """Return the stated theme (themed “X”, 以“X”为主题, 聚焦X), else a quoted Chinese event title."""
+    scan = simp if lang == "zh" else text
+    for pattern in ZH_THEME if lang == "zh" else EN_THEME:
+        for m in pattern.finditer(scan):
+            if _SESSION_WORDS.search(scan[max(0, m.start() - 60):m.start()]):
+                continue  # a panel's or session's theme, not the event's
+            return strip_quotes(text[m.start(1):m.end(1)]), around(text, m.start(), m.end())
+    if lang == "zh":
+        m = re.search(rf"{_QUOTED}(?=[^，。“”「」]{{0,4}}{ZH_EVENT})|[{Q_OPEN}]([^{Q_CLOSE}\n]{{3,60}}{ZH_EVENT})[{Q_CLOSE}]", simp)
+        if m:
+            g = 1 if m.group(1) else 2
+            return strip_quotes(text[m.start(g):m.end(g)]), around(text, m.start(), m.end())
+        return None, None
+    m = re.search(rf"[{Q_OPEN}][^{Q_CLOSE}\n]{{3,120}}?{EN_EVENT}s?\s*:\s*([^{Q_CLOSE}\n]{{4,150}})[{Q_CLOSE}]", text)
+    if m:  # "The X Forum: Towards a fairer world" -> the subtitle
+        return strip_quotes(m.group(1)), around(text, m.start(), m.end())
+    return None, None
+
+
+def event_name(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
+    """Return the event's name as written (a capitalised phrase or quoted title ending in an event word)."""
+    if lang == "zh":
+        m = re.search(rf"[{Q_OPEN}]([^{Q_CLOSE}\n]{{2,60}}{ZH_EVENT})[{Q_CLOSE}]|((?:\d{{4}}年?度?|第[一二三四五六七八九十百\d]+届)[^，。、“”「」\s]{{2,30}}?{ZH_EVENT})", simp)
+        if m:
+            g = 1 if m.group(1) else 2
+            return text[m.start(g):m.end(g)], around(text, m.start(), m.end())
+        return None, None
+    m = re.search(rf"(?:the\s+)?((?:\d{{4}}\s+|\d+(?:st|nd|rd|th)\s+)?(?:[A-Z][\w’'&.-]*[\s-]+(?:(?:of|on|and|for|the|&)\s+)?){{1,10}}{EN_EVENT}(?:\s+\d{{4}})?)", text)
+    if m:
+        return m.group(1).strip(), around(text, m.start(), m.end())
+    return None, None
+
+
+_EN_VENUE = re.compile(
+    r"\b(?:at|in)\s+((?:the\s+)?[A-Z][\w’'&.-]*(?:\s+(?:of|the|de|and|&|in|[A-Z0-9][\w’'&.-]*)){0,12}"
+    r"(?:,\s+(?:[A-Z][\w-]+\s?){1,3}){0,2})"
+)
+_HELD_EN = re.compile(r"\b(?:held|convened|took place|hosted|holds|staged|co-?chaired|convening|gathered|signed)\b", re.I)
+_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December|\d)|{EN_EVENT}|Programme|Program\b", re.I)
+
+
+def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[str | None, str | None]:
+    """Return the most specific place stated for the event (building, institution or city), as written."""
+    if lang == "zh":
+        return _venue_zh(text, simp)
+    for _, sentence in sentences:
+        held = _HELD_EN.search(sentence)
+        if not held:
+            continue
+        for m in _EN_VENUE.finditer(sentence, held.start()):
+            place = _trim_venue(m.group(1))
+            if place and not _NOT_VENUE.search(place):
+                return place, sentence[:300]
+    return None, None
+
+
+def _trim_venue(place: str) -> str | None:
+    """Drop trailing small words, dates and countries' trailing punctuation from a venue phrase."""
+    place = re.sub(r"\s+(?:on|in|and|of|the|&)$", "", place.strip().rstrip(",."))
+    place = re.sub(r",\s*(?:January|February|March|April|May|June|July|August|September|October|November|December)\b.*$", "", place)
+    return place or None
+
+
+_ZH_VENUE = [
+    re.compile(r"(?:以|设|在)([^，。、及和]{2,25}?)(?:为|设)?主会场"),
+    re.compile(r"(?:在|于)(?![\d一二三四五六七八九十])([^，。、“”\d]{1,25}?)(?:以[^，。]{0,15})?(?:隆重|顺利|成功|同时|共同)?(?:举行|举办|召开|开幕|成立|开讲)"),
+    re.compile(r"(?:来|赴|抵)([^，。、]{2,8}?)(?:考察|出席|参加|访问)"),
+]
+
+
+def to_simplified_(value: str) -> str:
+    """Return the simplified-script form of a short phrase."""
+    from .textutil import to_simplified
+
+    return to_simplified(value)
+
+
+def _venue_zh(text: str, simp: str) -> tuple[str | None, str | None]:
+    """Return the Chinese venue: 以X设主会场, 在X举行, 赴X出席."""
+    for pattern in _ZH_VENUE:
+        m = pattern.search(simp)
+        if m:
+            value = re.sub(r"(?:同时|共同|隆重|顺利|成功)$", "", text[m.start(1):m.end(1)])
+            if value and not re.search(r"线上|网上|云端|\d+月|\d+日|研讨会|论坛|会议", to_simplified_(value)):
+                return value, around(text, m.start(), m.end())
+    return None, None
+
+
+_EN_ORG_BY = re.compile(
+    r"\b((?:co-)?(?:organi[sz]ed|hosted|auspiced|convened|sponsored|presented)|jointly (?:organi[sz]ed|sponsored|hosted))\s+by\s+"
+    r"((?:the\s+)?[A-Z][^;.“”\"]*?)(?=,\s+(?:and\s+)?(?:co-|supported|sponsored|in\b|with\b|was\b|the\s+\d|on\b)|"
+    r"\s+and\s+(?:co-)?(?:organi|host|sponsor|support|auspice)|\s+(?:was|were|is|on|in|at|to)\b|[;.“”\"]|,\s+(?!the\b|and\b)[a-z]|,?\s*$)"
+)
+_EN_ORG_SUBJ = re.compile(
+    r"((?:the\s+)?[A-Z][\w’'&.–-]*(?:\s+(?:of|for|and|at|on|&|–|[A-Z(][\w’'&.()–-]*)){0,12})\s+(?:today\s+|recently\s+|also\s+)?"
+    r"(?:hosted|held|organi[sz]ed|convened|holds|hosts)\s+(?:a|an|the|its)\s+(?:[\w’'-]+\s+){0,8}?"
+    rf"(?:{EN_EVENT}|event|discussion|roundtable|luncheon|seminar|series|Programme)",
+)
+_EN_OWNER = re.compile(r"(?:^|\s)(?:The\s+)?([A-Z][A-Za-z]+(?:\s+(?:of|for|and|the|[A-Z][A-Za-z]+)){0,8})(?:’s|'s)\s+(?:\([A-Z]+\)\s+)?(?:[A-Z][\w-]*\s+){0,4}(?:Summit|Forum|Symposium|Seminar|Lecture|Dialogue|flagship event)")
+
+
+def organizers(text: str, simp: str, lang: str, event_type: str | None = None) -> tuple[list[str], str | None]:
+    """Return hosts and co-organisers as named (主办, 承办, 协办, organised by, X hosted the ...)."""
+    if lang == "zh":
+        return _organizers_zh(text, simp)
+    found: list[str] = []
+    evidence = None
+    text = _lead(text)
+    for m in _EN_ORG_BY.finditer(text):
+        if _about_other_activity(text, m.start(), event_type):
+            continue  # "a dinner hosted by X" on the eve of the symposium
+        evidence = evidence or m.group(0)
+        found += _split_orgs(m.group(2))
+    for m in _EN_ORG_SUBJ.finditer(text):
+        org = _clean_org(m.group(1))
+        if org and len(org.split()) <= 12:
+            evidence = evidence or m.group(0)
+            found.append(org)
+    for m in _EN_OWNER.finditer(text[:1500]):
+        evidence = evidence or m.group(0)
+        found.append(_clean_org(m.group(1)))
+    return _dedupe([f for f in found if f and _org_like(f)]), evidence
+
+
+def _about_other_activity(text: str, pos: int, event_type: str | None) -> bool:
+    """Tell whether the nearest event word before pos names a different kind of activity than the event."""
+    from .classify import _noun_hits
+
+    start = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1
+    hits = _noun_hits(text[start:pos], "en")
+    if not hits or not event_type:
+        return False
+    last = hits[-1]
+    return last[2] != event_type and last[1].lower() != "event"
+
+
+def _lead(text: str, sentences: int = 6) -> str:
+    """Return the first sentences of a text, where reports name their organisers."""
+    parts = re.split(r"(?<=[.!?])\s+|\n+", text)
+    return "\n".join(p for p in parts[:sentences * 2] if p.strip())
+
+
+def _org_like(name: str) -> bool:
+    """Tell whether a phrase names an organisation rather than a person or a date."""
+    words = name.split()
+    if re.match(r"(?:On|In|At|During|After|Before|This|That|It|He|She|They|We|Mr|Mrs|Ms|Dr|Prof|Professor|Madam|Sir)\b", name):
+        return False
+    if len(words) == 1 and not re.fullmatch(r"[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z]\w*", name) and words[0] in ("Prof", "Research", "Centre", "Center"):
+        return False
+    return len(words) >= 1 and not re.search(r"\d{4}|January|February|March|April|June|July|August|September|October|November|December", name)
+
+
+def _split_orgs(phrase: str) -> list[str]:
+    """Split "the A, the B, and the C" (or "A, B and C") into organisation names."""
+    if re.search(r",\s+(?:and\s+)?the\s", phrase):
+        parts = re.split(r",\s+(?:and\s+)?(?=the\s)|\s+and\s+(?=the\s)", phrase)
+    elif "," in phrase:
+        parts = re.split(r",\s+(?:and\s+)?|\s+and\s+(?=[A-Z])", phrase)
+    else:
+        parts = re.split(r"\s+and\s+(?=the\s)", phrase)
+    return [_clean_org(p) for p in parts if p.strip()]
+
+
+def _clean_org(name: str) -> str:
+    """Drop a leading "the", trailing punctuation and surrounding space from an organisation name."""
+    name = re.sub(r"^(?:the|The)\s+", "", name.strip()).strip(" ,.;:")
+    return name
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    """Keep the first of each item (case-insensitive), dropping ones contained in an earlier, longer one."""
+    out: list[str] = []
+    for item in items:
+        low = item.lower()
+        if any(low == o.lower() or low in o.lower() for o in out):
+            continue
+        out = [o for o in out if o.lower() not in low]
+        out.append(item)
+    return out
+
+
+_ZH_ORG = [
+    re.compile(r"由([^。；]{2,120}?)(?:共同|联合)?(?:主办|发起|举办|承办)"),
+    re.compile(r"([^。；，,]{2,80}?)(?:共同|联合)(?:主办|发起|举办)"),
+    re.compile(r"(?:^|[。\n])\s*([^。；，,\n]{2,30}?)携手([^。；，,\d]{2,30}?)(?=\d|在|于|共同|举办|举行)"),
+]
+
+
+def _organizers_zh(text: str, simp: str) -> tuple[list[str], str | None]:
+    """Return Chinese organisers: 由A、B和C共同主办, A携手B举办."""
+    for pattern in _ZH_ORG:
+        m = pattern.search(simp)
+        if not m:
+            continue
+        spans = [(m.start(g), m.end(g)) for g in range(1, (m.lastindex or 1) + 1) if m.group(g)]
+        orgs: list[str] = []
+        for start, end in spans:
+            orgs += [text[start + a:start + b] for a, b in _split_zh_list(simp[start:end])]
+        orgs = [re.sub(r"^\s*(?:date\s+)?[\d\-/:年月日\s]+", "", o).strip() for o in orgs]
+        orgs = [o for o in orgs if 2 <= len(o) <= 40]
+        if orgs:
+            return _dedupe(orgs), around(text, m.start(), m.end())
+    return [], None
+
+
+def _split_zh_list(segment: str) -> list[tuple[int, int]]:
+    """Split 甲、乙和丙 into spans, keeping offsets."""
+    spans, start = [], 0
+    for m in re.finditer(r"、|和(?=[^和]{2,})|与|及|以及", segment):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(segment)))
+    return [(a, b) for a, b in spans if b - a >= 2]
+
+
+def participant_count(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[int | None, str | None]:
+    """Return total attendance when stated ("more than 300 guests", 共约300人参会); subsets and sums give None."""
+    if lang == "zh":
+        return _count_zh(text, sentences)
+    for _, sentence in sentences:
+        if not EN_ATTEND.search(sentence) or re.search(r"\bsessions?\b|sub-?forum|breakout", sentence, re.I):
+            continue
+        hits = list(EN_PARTICIPANTS.finditer(sentence))
+        if not hits:
+            continue
+        if len(hits) > 1 and re.search(r"as well as|, and|\band\b", sentence[hits[0].end():hits[1].start()]):
+            return None, sentence[:300]
+        value = _en_number(hits[0].group(2))
+        if value and value >= 5:
+            return value, sentence[:300]
+    return None, None
+
+
+def _en_number(token: str) -> int | None:
+    """Convert "300", "1,200", "forty", "one hundred and twenty" to an int."""
+    token = token.lower().replace(",", "").strip()
+    if token.isdigit():
+        return int(token)
+    total, current = 0, 0
+    for word in re.split(r"[\s-]+", token):
+        if word in _NUMBER_WORDS:
+            current += _NUMBER_WORDS[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+    return (total + current) or None
+
+
+def _zh_number(token: str) -> int | None:
+    """Convert 300, 一百, 二十, 两千 to an int."""
+    if token.isdigit():
+        return int(token)
+    digits = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    units = {"十": 10, "百": 100, "千": 1000}
+    total, current = 0, 0
+    for ch in token:
+        if ch in digits:
+            current = digits[ch]
+        elif ch in units:
+            total += max(current, 1) * units[ch]
+            current = 0
+    return (total + current) or None
+
+
+def _count_zh(text: str, sentences: list[tuple[int, str]]) -> tuple[int | None, str | None]:
+    """Return the largest head count in a sentence that says people attended (共约300人参会, 一百多位)."""
+    from .textutil import to_simplified
+
+    for start, sentence in sentences:
+        simp = to_simplified(sentence)
+        if not ZH_ATTEND.search(simp):
+            continue
+        values = [_zh_number(m.group(2)) for m in ZH_PARTICIPANTS.finditer(simp)]
+        values = [v for v in values if v and v >= 5]
+        if values:
+            return max(values), text[start:start + len(sentence)][:300]
+    return None, None
+
+
+_SESSION_EN = re.compile(r"\b(?:sessions?|panels?|sub-?forums?|breakout|workshops?)\b", re.I)
+_SESSION_ZH = re.compile(r"分论坛|平行论坛|分会场|专题研讨|圆桌|议题|单元|板块|环节")
+
+
+def sessions(text: str, lang: str, sentences: list[tuple[int, str]], theme_value: str | None) -> tuple[list[str], str | None]:
+    """Return titles of parallel or panel sessions: quoted phrases in sentences about sessions."""
+    from .textutil import to_simplified
+
+    found: list[str] = []
+    evidence = None
+    for _, sentence in sentences:
+        probe = to_simplified(sentence) if lang == "zh" else sentence
+        if not (_SESSION_ZH if lang == "zh" else _SESSION_EN).search(probe):
+            continue
+        for m in re.finditer(_QUOTED, sentence):
+            title = strip_quotes(m.group(1))
+            if title and title != theme_value and len(title) > 3 and title not in found:
+                found.append(title)
+                evidence = evidence or sentence[:300]
+    return found, evidence

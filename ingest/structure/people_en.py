@@ -1,0 +1,345 @@
+"""English speaker rules: honorifics, title phrases before names, appositions after names, role cues.
+
+Patterns covered: "Mr. Leung Chun-ying, Vice Chairperson of the CPPCC", "Chief Executive Carrie Lam",
+"HKSAR Financial Secretary Paul Chan", "Jiang Feng, the university's Party secretary, said",
+"The Director of the Singapore ETO, Mr Owin Fung, gave ...". People named as historical ("the-then",
+"... years ago") or as bylines are skipped; a person is kept only when a role cue in the sentence applies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .gazetteer import EN_PLACE_RE
+from .roles import assign_roles
+
+UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+LO = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
+TOKEN = rf"(?:[{UP}][{LO}]+(?:[-’'][{UP}{LO}][{LO}]+)?|[{UP}]{{2,}}(?![{LO}])|(?:[{UP}]\.){{2,3}}(?=\s)|[{UP}]\.?(?=\s))"
+NAME_SEQ = re.compile(rf"{TOKEN}(?:\s+{TOKEN}){{1,4}}")
+HONORIFIC = r"(?:Mr|Mrs|Ms|Mdm|Madam|Madame|Dr|dr|Prof|Professor|Sir|Dame|Hon|H\.E|The Honou?rable|the Honou?rable|MR|MRS|MS|DR|PROF)\.?"
+HONORIFIC_RE = re.compile(rf"{HONORIFIC}\s*$")
+HONOURS = re.compile(r"(?:\s+(?:CMG|OBE|MBE|CBE|KBE|GBS|SBS|GBM|JP|BBS|PhD|Ph\.D\.|Esq))+$")
+
+TITLE_WORDS = {
+    w.lower() for w in """Chairman Chairperson Chairwoman Chair Co-Chair Co-Chairs Vice-Chairman Vice-Chair President Director
+    Director-General Secretary Secretary-General Minister Mayor Governor Executive CEO COO CFO Founder Co-founder
+    Co-Founder Dean Professor Fellow Researcher Expert Head Manager Partner Ambassador Consul Consul-General Counselor
+    Counsellor Commissioner Treasurer Member Editor Editor-in-Chief Principal Vice-Chancellor Chancellor Provost Rector
+    Analyst Economist Coordinator Co-ordinator Adviser Advisor Officer Representative Spokesperson Spokesman Premier
+    Legislator Lawmaker Councillor Councilor Convenor Convener Scholar Lecturer Scientist Leader Chief Superintendent
+    Deputy Vice Senior Assistant Associate Managing General Emeritus Honorary Founding Acting Permanent Special Former
+    Financial Foreign Prime Lieutenant Executive-Director Strategist Academician Officer Consultant Attorney Judge
+    Justice Chancellor Registrar Curator Journalist Commentator Trustee Envoy Delegate Under-Secretary PM Publisher
+    Editor-in-Chief Student Fellow Professor Secretary-General Vice-President Vice-Chairperson Commissioner Party""".split()
+}
+HEAD_TITLES = {
+    w.lower() for w in """Chairman Chairperson Chairwoman Chair Co-Chair President Director Director-General Secretary
+    Secretary-General Minister Mayor CEO Founder Co-founder Dean Professor Fellow Researcher Expert Head Manager Partner
+    Ambassador Consul Consul-General Counselor Counsellor Commissioner Treasurer Member Editor Principal Chancellor
+    Vice-Chancellor Provost Rector Analyst Economist Coordinator Co-ordinator Adviser Advisor Officer Representative
+    Spokesperson Spokesman Premier Legislator Lawmaker Councillor Councilor Convenor Convener Scholar Lecturer Scientist
+    Leader Governor Executive Strategist Academician Consultant Trustee Envoy Delegate Under-Secretary PM Registrar
+    Curator Journalist Commentator Judge Vice-Chairman""".split()
+}
+ABBREVIATED_TITLES = {"PM": "Prime Minister", "CE": "Chief Executive", "FS": "Financial Secretary"}
+NONNAME = {
+    w.lower() for w in """University Institute Institution Center Centre Foundation Council Committee Association Chamber Government
+    Department Ministry Bureau Office Academy School Program Programme Bank Group Company Limited Ltd Holdings Corporation
+    Commission Party Congress Forum Summit Symposium Seminar Conference Society Federation Union Alliance Agency Authority
+    Board Trust Fund Club House Hall Room Hotel Building Tower Plaza Street Road Avenue College Faculty Studies Research
+    Development Economic Economics Policy Affairs Relations International National Global Asia Asian Pacific China Chinese
+    Mainland Greater Bay Area Belt Initiative The A An In On At For Of And During After Before His Her He She They It This
+    That These Those Session Panel Day Keynote Speaker Speakers Credit Photo Source Live Videos Photos Agenda Register Past
+    Event News Media Year Years Plan Plans Five-Year Special Administrative Region Republic People People’s Kingdom States
+    United European Europe America American Western Eastern Southeast South North East West Islam Indo Free Open Trade
+    January February March April May June July August September October November December Monday Tuesday Wednesday
+    Thursday Friday Saturday Sunday Memorandum Understanding MoU Council’s Exchange Network Times Daily Post Service
+    Services Science Technology Innovation Zone Port City Cities Province Municipal State Standing Lecture Series Sessions
+    Her His Their Our We Its ASEAN CPC CCP CPPCC NPC HKSAR SAR WTO EU US UK UN Sino-U Sino-US Meanwhile However According
+    Also While When Under Through Following Today Yesterday Tomorrow Its Vision Dialogue Roundtable Workshop Ceremony
+    Opening Closing Welcome Remarks Address Speech Group’s Team Report Reports Annual Meetings Meeting Cooperation
+    Panellists Panelists Panellist Panelist Moderator Moderators Guests Guest Participants Chaired Moderated Hosted
+    Co Ltd Inc LLC Corp Plc Limited GmbH
+    One Two Three Four Five Six Seven Eight Nine Ten Country Systems System First Second Third Prior After
+    Co-operation Conference’s Summit’s Forum’s Mr Mrs Ms Mdm Madam Madame Dr Prof Sir Dame Hon Honorable Honourable
+    Treasury Commerce Finance Education Culture Labour Health Security Justice Environment Transport Housing Welfare
+    Constitutional Innovation Industry Works Planning Lands Home Civil Tourism Youth Sports Legislative Executive""".split()
+} | TITLE_WORDS
+BY_CUE = re.compile(r"\b(?:moderated|chaired|hosted|presided over|introduced|given|delivered|presented|led|opened|closed|signed|officiated|facilitated|joined) by\s*$")
+LEADING_HONOURS = re.compile(r"^(?:\s*(?:GBM|GBS|SBS|JP|BBS|MH|OBE|CBE|MBE|KBE|CMG|PDSM|PMSM|IDSM|PhD)\s*,)+\s*")
+SPEECH_VERBS = re.compile(
+    r"^\s*(?:’s\s+)?(?:said|says|noted|added|remarked|stated|emphasi[sz]ed|stressed|highlighted|observed|explained|delivered|"
+    r"gave|spoke|presented|shared|moderated|chaired|presided|expressed|pointed out|believes|hoped|welcomed|opened|introduced|"
+    r"thanked|echoed|urged|called|outlined|reflected|mentioned|argued|suggested|led|kicked off|was also|were also|attended|"
+    r"joined|warned|told|addressed|commented|concluded|began|hosted|signed|announced|read)\b"
+)
+HISTORICAL_BEFORE = re.compile(r"\b(?:the-then|then|late)\s+[A-Z][^.;]{0,60}$")
+HISTORICAL_AFTER = re.compile(r"^[^.;]{0,80}\b(?:\d+|several|many|two|three|four|five|ten|twenty|thirty) years ago\b", re.I)
+BYLINE = re.compile(r"(?:(?:^|\n|\|)\s*By|\b[Rr]eporter|\b[Ww]riter|\bCredit:|\bPhoto:|\bSource:)\s*$")
+INTERNAL_BODY = re.compile(r"^(?:the\s+)?(Executive Committee|Board of Directors|Board of Trustees|Board of Governors|Advisory Board|Standing Committee|Governing Board|Board)\s+of\s+", re.I)
+
+
+@dataclass
+class EnMention:
+    """A person named in an English sentence (offsets relative to the sentence)."""
+
+    name: str
+    start: int
+    end: int
+    title: str | None
+    affiliation: str | None
+
+
+def _tokens_ok(tokens: list[str]) -> bool:
+    """Tell whether capitalised tokens can form a person's name (no org, title, place or calendar words)."""
+    inner = {"On", "In", "An", "A", "Ho", "To"}
+    if len(tokens) < 2 or any(len(t.rstrip(".")) > 1 and t.lower().rstrip(".") in NONNAME and not (i and t in inner)
+                              for i, t in enumerate(tokens)):
+        return False
+    if all(re.fullmatch(rf"[{UP}]+\.?", t) for t in tokens):
+        return False
+    joined = " ".join(tokens)
+    return not EN_PLACE_RE.search(joined)
+
+
+def _drop_leading_acronym(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Drop an organisation acronym glued to a name ("Vice chairman of BFA Zhou Xiaochuan")."""
+    words = sentence[start:end].split()
+    if len(words) >= 3 and re.fullmatch(rf"[{UP}]{{2,}}", words[0]) and not re.fullmatch(rf"[{UP}]{{2,}}", words[-1]):
+        if re.search(r"\b(?:of|at|from)\s+$", sentence[:start]) or _is_title_word(sentence[:start].split()[-1] if sentence[:start].split() else ""):
+            return start + len(words[0]) + 1, end
+    return start, end
+
+
+def _name_candidates(sentence: str) -> list[tuple[int, int]]:
+    """Return spans of capitalised runs that could be names, split at non-name words."""
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(rf"{TOKEN}(?:\s+{TOKEN})*", sentence):
+        words = list(re.finditer(r"\S+", m.group(0)))
+        run: list[re.Match[str]] = []
+        for w in words + [None]:
+            word = w.group(0).rstrip(".") if w is not None else ""
+            inner_small = bool(run) and word in ("On", "In", "An", "A", "Ho", "To")  # Chui Sai On, Ho Iat Seng
+            if w is not None and (len(word) == 1 or inner_small or word.lower() not in NONNAME):
+                run.append(w)
+                continue
+            if len(run) >= 2 and _tokens_ok([x.group(0) for x in run]):
+                spans.append((m.start() + run[0].start(), m.start() + run[-1].end()))
+            run = []
+    return [_drop_leading_acronym(sentence, *_trim_span(sentence, s, e)) for s, e in spans]
+
+
+def _trim_span(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Drop trailing honours (CMG, OBE, JP) and a trailing possessive from a name span."""
+    text = sentence[start:end]
+    m = HONOURS.search(text)
+    if m:
+        end = start + m.start()
+    if sentence[start:end].endswith(("’s", "'s")):
+        end -= 2
+    return start, end
+
+
+_SMALL = {"the", "a", "an", "in", "on", "by", "and", "of", "for", "at", "with", "from", "as", "his", "her", "during",
+          "after", "while", "&", "its", "their"}
+_RUN_BEFORE = re.compile(r"((?:(?:[A-Z][\w&’'.-]*|of|for|and|&|the|on)\s+)+)$")
+_TITLE_ALT = "|".join(sorted((re.escape(w) for w in TITLE_WORDS), key=len, reverse=True))
+_APP_CUT = re.compile(
+    rf";|\.\s|\.$|,\s+and\s+|\s+and\s+(?={HONORIFIC}\s)|,\s+(?=[a-z])|\s+(?=[a-z]+ing\b)|"
+    r"\s+(?=(?:presided|delivered|said|says|gave|spoke|moderated|chaired|were|was|led|kicked|opened|expressed|noted|commenced|"
+    r"explored|began|shared|welcomed|addressed|highlighted|emphasi[sz]ed|also|[a-z]+ed)\b)"
+)
+_AND_TITLE = re.compile(rf"\s+and\s+(?=(?:[Ff]ormer\s+|[A-Z][\w’'-]*\s+)*?(?:{_TITLE_ALT})\b)", re.I)
+_LEAD_POSSESSIVE = re.compile(r"^(?:the|its|his|her|a|an)\s+(?:[\w-]+[’']s\s+)?", re.I)
+
+
+def _is_title_word(word: str, head: bool = False) -> bool:
+    """Tell whether a word is a position word (head=True: one that can end a title, like Chairman)."""
+    w = word.lower().rstrip(".,").replace("’s", "").replace("'s", "")
+    return w in (HEAD_TITLES if head else TITLE_WORDS)
+
+
+def title_before(pre: str) -> tuple[str, str | None] | None:
+    """Parse a title phrase written right before a name ("HKSAR Financial Secretary"): (title, affiliation)."""
+    m = _RUN_BEFORE.search(pre[-200:])
+    if not m:
+        return None
+    words = m.group(1).split()
+    while words and words[0].lower() in _SMALL:
+        words.pop(0)
+    heads = [i for i, w in enumerate(words) if _is_title_word(w, head=True)]
+    if not heads:
+        return None
+    j = heads[-1]
+    i = _title_start(words, j)
+    tail = words[j + 1:]
+    if tail and tail[0] in ("of", "at"):
+        org = _strip_the(tail[1:])
+        if not org or not any(_looks_like_org(w) for w in org) or org[-1].lower() in _SMALL:
+            return None
+        title, aff = " ".join(words[i:j + 1]), " ".join(org)
+    elif tail and tail[0] not in ("for",):
+        return None
+    else:
+        title, aff = " ".join(words[i:]), _after_last_and(words[:i])
+    return _tidy_title(title, aff)
+
+
+def _title_start(words: list[str], j: int) -> int:
+    """Walk left from a head title word over modifiers and "&"/"and" joins (President & CEO)."""
+    i = j
+    while i > 0:
+        if _is_title_word(words[i - 1]):
+            i -= 1
+        elif words[i - 1] in ("&", "and") and i > 1 and _is_title_word(words[i - 2], head=True):
+            i -= 2
+        else:
+            break
+    return i
+
+
+ORG_WORDS = {w.lower() for w in """University Institute Institution Center Centre Foundation Council Committee Association
+    Conference Forum Bureau Region Government
+    Chamber Government Department Ministry Bureau Office Academy School Program Programme Bank Group Company Limited Ltd
+    Holdings Corporation Commission Party Congress Society Federation Union Alliance Agency Authority Board Trust Fund Club
+    House College Faculty Network Organization Organisation Secretariat Court Assembly Parliament Cabinet""".split()}
+
+
+def _looks_like_org(word: str) -> bool:
+    """Tell whether a word can end an organisation's name (Institute, House, an acronym)."""
+    word = word.strip(",.;:’'")
+    return word.lower() in ORG_WORDS or bool(re.fullmatch(r"[A-Z]{2,}[\w-]*", word))
+
+
+def _after_last_and(words: list[str]) -> str:
+    """Return the words after the last lowercase "and" (the previous person's words come before it)."""
+    for k in range(len(words) - 1, -1, -1):
+        if words[k] == "and":
+            return " ".join(words[k + 1:])
+    return " ".join(words)
+
+
+def _strip_the(words: list[str]) -> list[str]:
+    """Drop a leading lowercase "the"."""
+    return words[1:] if words and words[0] == "the" else words
+
+
+def _tidy_title(title: str, aff: str | None) -> tuple[str, str | None]:
+    """Expand abbreviations, drop possessives and fold a one-word non-organisation prefix into the title."""
+    title = ABBREVIATED_TITLES.get(title, title)
+    aff = re.sub(r"[’']s$", "", (aff or "").strip()) or None
+    if aff and " " not in aff and not re.fullmatch(r"[A-Z]{2,}[\w-]*", aff) and not EN_PLACE_RE.fullmatch(aff):
+        title, aff = f"{aff} {title}", None
+    return title, aff
+
+
+def apposition(post: str) -> tuple[str, str | None] | None:
+    """Parse ", Title of Organisation" written right after a name: (title, affiliation)."""
+    m = re.match(r"^\s*(?:\([^)]*\))?\s*,\s*", post)
+    if not m:
+        m = re.match(r"^\s+(?=[A-Z][\w-]*\s)", post)  # "Mr. Zhou Wenzhong Secretary-General of the Forum"
+        if not m or not _is_title_word(post.split()[0]):
+            return None
+    rest = LEADING_HONOURS.sub("", post[m.end():])
+    if re.match(r"(?:and|or|who|which|where|when)\b", rest):
+        return None
+    cut = _APP_CUT.search(rest)
+    return parse_position(rest[: cut.start()] if cut else rest)
+
+
+def parse_position(text: str) -> tuple[str, str | None] | None:
+    """Split "Deputy Director of the X and Secretary of Y, Z" into (first title, its organisation)."""
+    segs = [x.strip() for x in re.split(r",(?![^()]*\))", text) if x.strip()]
+    if not segs:
+        return None
+    first = _LEAD_POSSESSIVE.sub("", segs[0])
+    if not any(_is_title_word(w) for w in first.split()[:6]):
+        return None
+    split = re.match(rf"^(.*?\b(?:{_TITLE_ALT})\b.*?)\s+(?:of|at)\s+(.+)$", first, re.I)
+    if split:
+        title, aff = split.group(1), split.group(2)
+        body = INTERNAL_BODY.match(aff)
+        if body:
+            title, aff = f"{title} of the {body.group(1)}", aff[body.end():]
+        aff = _AND_TITLE.split(aff)[0]
+        aff = re.sub(r"^the\s+", "", aff)
+    else:
+        title = _AND_TITLE.split(first)[0] if False else first
+        aff = segs[1] if len(segs) > 1 and re.match(r"[A-Z]", segs[1]) and len(segs[1].split()) <= 10 else None
+    title = re.sub(rf"\s+in\s+(?:{EN_PLACE_RE.pattern})$", "", title).strip()
+    return title, (aff.strip() if aff else None)
+
+
+def _title_clause_before(pre: str) -> tuple[str, str | None] | None:
+    """Parse "The Director of the Singapore ETO, Mr Owin Fung": the title clause before a comma and the name."""
+    m = re.search(rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$", pre[-250:])
+    parsed = parse_position(m.group(1)) if m else None
+    head = parsed[0].split(" for ")[0] if parsed else ""
+    if parsed and all(_is_title_word(w) or w.islower() or w == "&" for w in head.split()):
+        return parsed
+    return None
+
+
+def find_mentions(sentence: str, known: set[str]) -> list[EnMention]:
+    """Find the people named in one sentence, with the title and affiliation written next to them."""
+    accepted = [span for span in _name_candidates(sentence) if _accepted(sentence, *span, known)]
+    mentions: list[EnMention] = []
+    for k, (start, end) in enumerate(accepted):
+        limit = accepted[k + 1][0] if k + 1 < len(accepted) else len(sentence)
+        pre, post = sentence[max(0, start - 300):start], sentence[end:limit]
+        hon = HONORIFIC_RE.search(pre)
+        pos_pre = pre[: hon.start()] if hon else pre
+        before = title_before(pos_pre) or _title_clause_before(pos_pre)
+        title, aff = before or apposition(_cut_before_next(post)) or (None, None)
+        aff = aff or _of_org(post)
+        mentions.append(EnMention(sentence[start:end], start, end, title, aff))
+    return mentions
+
+
+_OF_ORG = re.compile(r"^\s+(?:of|from)\s+(?:the\s+)?([A-Z][^,;.()]*?)(?=,|;|\.|\s+(?:and|who|respectively|also|jointly|each|[a-z]+ed)\b|$)")
+
+
+def _of_org(post: str) -> str | None:
+    """Return the organisation in "Professor X of the Y Institute" when it looks like one."""
+    m = _OF_ORG.match(post)
+    if m and any(_looks_like_org(w) for w in m.group(1).split()):
+        return m.group(1).strip()
+    return None
+
+
+def _cut_before_next(post: str) -> str:
+    """Cut text that runs into the next person's name (drop a trailing "and"/honorific)."""
+    return re.sub(rf"(?:,?\s+and|,)?\s*(?:{HONORIFIC})?\s*$", "", post)
+
+
+def _accepted(sentence: str, start: int, end: int, known: set[str]) -> bool:
+    """Tell whether a capitalised run is a person: an honorific, a title or a speech verb next to it."""
+    pre, post = sentence[max(0, start - 300):start], sentence[end:end + 400]
+    name = sentence[start:end]
+    hon = HONORIFIC_RE.search(pre)
+    if _excluded(pre, post):
+        return False
+    if re.match(r"\s+[A-Z][a-z]", post) and not (hon and _is_title_word(post.split()[0], head=False)):
+        return False
+    pos_pre = pre[: hon.start()] if hon else pre
+    return bool(
+        hon or name in known or SPEECH_VERBS.match(post) or apposition(post) or BY_CUE.search(pre)
+        or title_before(pos_pre) or _title_clause_before(pos_pre)
+    )
+
+
+def _excluded(pre: str, post: str) -> bool:
+    """Tell whether the name is historical ("the-then", "years ago") or a byline."""
+    clause = re.split(r"[;.]", pre[-300:])[-1]
+    return bool(HISTORICAL_BEFORE.search(clause[-80:]) or HISTORICAL_AFTER.match(post) or BYLINE.search(pre[-30:]))
+
+
+def people_in_sentence(sentence: str, known: set[str]) -> list[tuple[EnMention, str | None]]:
+    """Return each person in a sentence with the role its cues give (None when there is no cue)."""
+    mentions = find_mentions(sentence, known)
+    if not mentions:
+        return []
+    roles = assign_roles(sentence, [(m.start, m.end) for m in mentions], "en")
+    return list(zip(mentions, roles))

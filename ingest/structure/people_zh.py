@@ -1,0 +1,267 @@
+"""Chinese speaker rules: 单位 + 职务 + 姓名 (and 姓名 + 职务) chains, 、-joined positions, role cues.
+
+Works on the simplified-script copy of the text (same offsets as the original), and returns names, titles and
+affiliations as written in the original script. A name is a known surname plus one or two characters (two
+surnames in a row allow four, as in 林郑月娥), or a Latin name after a Chinese title (校长Gene D. Block).
+When one person has several positions in different organisations, the first-listed one is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .roles import assign_roles, find_cues
+from .textutil import to_simplified
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛"
+    "邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝"
+    "路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
+    "全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝屠冼区巴郁茅"
+)
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "司徒", "慕容", "端木", "尉迟", "公孙", "长孙", "夏侯")
+TITLES = sorted(
+    """主席 副主席 主任委员 主任 院长 所长 会长 理事长 校长 书记 部长 市长 省长 区长 县长 局长 厅长 处长 司长 署长
+    秘书长 行政长官 行政总裁 总裁 董事长 董事总经理 总经理 经理 总监 主管 研究员 教授 院士 委员 常委 顾问 社长 总编辑
+    主编 特派员 组长 发言人 评论员 大使 总领事 领事 参赞 议员 召集人 合伙人 创始人 联合创始人 首席经济学家 经济学家
+    馆长 台长 行长 总干事 理事 监事长 董事 首席执行官 政务司司长 财政司司长 律政司司长 特首 总领事 校董 党组书记
+    党委书记 党委副书记 党组成员 主任医师 讲席教授 副教授 助理教授 研究总监 执行董事 专员 参事 巡视员 总经济师
+    部长助理 校长助理 院长助理 总编 常务理事 名誉会长 永远名誉会长 首席代表 荣誉主席 主持人""".split(),
+    key=len, reverse=True,
+)
+MODIFIERS = "(?:原|前|时任|新任|署理|代理|常务|执行|专职|兼职|名誉|首席|资深|创会|创校|创始|荣誉|高级|特聘|首任|候任|副)*"
+HONORIFICS = "先生|女士|博士|教授|院士|同志|老师"
+TITLE_RE = re.compile(rf"{MODIFIERS}(?:{'|'.join(TITLES)})(?:兼(?:{MODIFIERS}(?:{'|'.join(TITLES)})))*(?![会团处部])")
+NOT_NAMES = set("""高校 管理 高级 金融 文化 安全 明天 和平 华人 全国 时任 方面 常务 秘书 成员 党组 关于 于是 林业 商务 商会 国际
+    宁波 江苏 江西 湖南 湖北 武汉 山东 山西 云南 贵州 广西 广东 福建 海南 台湾 香港 澳门 上海 北京 深圳 广州 天津 重庆 明年
+    时间 高等 高度 全面 全体 应对 应用 应邀 师生 和谐 康复 文明 方式 金融 黄金 龙头 万元 连续 司法 相关 向前 代表 成立 时代
+    华东 华南 华北 东方 东亚 南方 北方 西方 安徽 浙江 钟表 石油 严格 尚未 程度 毛泽东""".split())
+_SUR = f"[{SURNAMES}]"
+_GIVEN = r"[\u4e00-\u9fff]"
+STOP_AFTER = set("出致主发作表在等和与及分代也率对担说先女教博院副研部委所会理校书总执行为向就以从将已今昨赴随于了的是、，,。；;：:（(）)“”\"《》 \n担希谈指介强认回呼建分寄")
+NAME_STOP_CHARS = set("的了是在与及等为于对向从将已也就把被所而并或之其这那有个们兼")
+FOLLOW_WORDS = {"线上", "现场", "先生", "女士", "视频", "通过", "分别", "代表", "随后", "亲临", "出席", "专程", "同志", "一行"}
+LATIN_NAME = re.compile(r"[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+))*(?:\s+[A-Z][a-zà-ÿ]+)")
+JUNK_PREFIX = re.compile(
+    r"^(?:[0-9０-９]+月[0-9０-９]+日|上午|下午|晚上|当天|今天|今日|日前|近日|随后|同时|此外|其中|最后|首先|接着|另外|会上|会议上|"
+    r"开幕式上|活动上|论坛上|研讨会上|仪式上|在|由|邀请了?|包括|来自|与会嘉宾|出席的有|嘉宾有|还有|以及|和|与|及|并|也|、|，|,|：|:|\s)+"
+)
+INTERNAL_BODY = re.compile(r"(执行委员会|常务委员会|董事会|理事会|监事会|校董会)$")
+EVENT_WORDS = re.compile(r"研讨会|论坛|圆桌会|会讲|峰会|年会|座谈会|讲座")
+REPORTER = re.compile(r"(?:记者|作者|编辑|摄影|通讯员|责编|责任编辑|撰稿|文|图)\s*[:：]?\s*$")
+
+
+@dataclass
+class ZhMention:
+    """A person named in a Chinese sentence (offsets relative to the sentence)."""
+
+    name: str
+    start: int
+    end: int
+    title: str | None
+    affiliation: str | None
+
+
+def _name_after(s: str, pos: int) -> tuple[int, int] | None:
+    """Return the span of a Chinese or Latin name starting at pos (right after a title), or None."""
+    latin = LATIN_NAME.match(s, pos)
+    if latin:
+        return latin.start(), latin.end()
+    for compound in COMPOUND_SURNAMES:
+        if s.startswith(compound, pos):
+            return _given_name(s, pos, len(compound))
+    if pos < len(s) and s[pos] in SURNAMES:
+        return _given_name(s, pos, 1)
+    return None
+
+
+def _given_name(s: str, pos: int, sur_len: int) -> tuple[int, int] | None:
+    """Extend a surname at pos with one to three given-name characters, stopping at verbs and delimiters."""
+    end = pos + sur_len
+    chars = 0
+    max_chars = 3 if s[pos + 1:pos + 2] and s[pos + 1] in SURNAMES and sur_len == 1 else 2
+    while end < len(s) and chars < max_chars and re.match(_GIVEN, s[end]) and s[end] not in NAME_STOP_CHARS:
+        if chars >= 1 and s[end] in STOP_AFTER:
+            break
+        end += 1
+        chars += 1
+    if chars == 3 and (end >= len(s) or s[end] not in STOP_AFTER):
+        end -= 1
+        chars -= 1
+    if chars == 2 and s[end - 1:end + 1] in FOLLOW_WORDS:
+        end -= 1  # 杨健线上出席: the third character starts the next word
+        chars -= 1
+    if chars == 0 or s[pos:end] in NOT_NAMES:
+        return None
+    return pos, end
+
+
+def _starts_title(s: str, pos: int) -> bool:
+    """Tell whether a title word or honorific starts at pos."""
+    return bool(TITLE_RE.match(s, pos)) or bool(re.match(HONORIFICS, s[pos:pos + 2]))
+
+
+def _name_before(s: str, title_start: int, floor: int) -> tuple[int, int] | None:
+    """Return the span of a name written just before a title (王振副院长), or None."""
+    for length in (3, 2):
+        start = title_start - length
+        if start < floor:
+            continue
+        cand = s[start:title_start]
+        if cand[0] not in SURNAMES or cand in NOT_NAMES or any(c in NAME_STOP_CHARS or not re.match(_GIVEN, c) for c in cand):
+            continue
+        prev = s[start - 1] if start > floor else ""
+        if prev == "" or prev in "、，,；;：:。 " or prev in "院会所部办委局厅团社视盟金心室处组协联府行司署馆校学报台市省区县州":
+            return start, title_start
+    return None
+
+
+def find_mentions(simp: str, orig: str) -> list[ZhMention]:
+    """Find every person named with a title or honorific in one sentence (simplified copy + original)."""
+    mentions: list[ZhMention] = []
+    floor = 0
+    pending: list[tuple[str, str]] = []  # (affiliation, title) positions listed before the name
+    for m in TITLE_RE.finditer(simp):
+        if m.start() < floor:
+            continue
+        seg_start = _segment_start(simp, m.start(), floor)
+        if simp[seg_start:seg_start + 1] == "兼":
+            seg_start += 1
+        after = _name_after(simp, m.end())
+        if after:
+            aff = _affiliation(simp, orig, seg_start, m.start())
+            title = orig[m.start():m.end()]
+            mention = _make(orig, after, title, aff, pending)
+            if mention and not REPORTER.search(simp[max(0, seg_start - 6):m.start()]) and not _historical(simp, after[1]):
+                mentions.append(mention)
+                floor = _shared_title_names(simp, orig, after[1], mention, mentions)
+            else:
+                floor = after[1]
+            pending = []
+            continue
+        before = _name_before(simp, m.start(), seg_start)
+        if before:
+            aff = _affiliation(simp, orig, seg_start, before[0])
+            mention = _make(orig, before, orig[m.start():m.end()], aff, pending)
+            if mention:
+                mentions.append(mention)
+            floor = m.end()
+            pending = []
+            continue
+        if _ends_segment(simp, m.end()):
+            pending.append((_affiliation(simp, orig, seg_start, m.start()) or "", orig[m.start():m.end()]))
+            floor = m.end()
+    return mentions
+
+
+def _historical(simp: str, end: int) -> bool:
+    """Tell whether the people just named are past leaders (在前会长何贤……的领导下)."""
+    return bool(re.match(r"[^。；]{0,30}?的?领导下", simp[end:]))
+
+
+def _shared_title_names(simp: str, orig: str, pos: int, first: ZhMention, out: list[ZhMention]) -> int:
+    """Add bare names that share the title just written (副理事长刘艺良、叶兆佳); return where they end."""
+    while pos < len(simp) and simp[pos] == "、":
+        span = _name_after(simp, pos + 1)
+        if not span or span[1] >= len(simp) or simp[span[1]] not in "、，,等的。；;及和":
+            break
+        out.append(ZhMention(orig[span[0]:span[1]], span[0], span[1], first.title, first.affiliation))
+        pos = span[1]
+    return pos
+
+
+def _segment_start(simp: str, pos: int, floor: int) -> int:
+    """Return where the segment holding pos starts (after the last 、，；: or the previous name)."""
+    cut = max(simp.rfind(ch, floor, pos) for ch in "、，,；;：:。“")
+    return max(cut + 1, floor)
+
+
+def _ends_segment(simp: str, pos: int) -> bool:
+    """Tell whether a title ending at pos closes its segment (followed by 、 or ，)."""
+    return pos < len(simp) and simp[pos] in "、，,兼"
+
+
+def _affiliation(simp: str, orig: str, start: int, end: int) -> str | None:
+    """Return the organisation written before a title, without leading time words and verbs."""
+    text = simp[start:end]
+    invite = list(re.finditer(r"邀得|邀请到|邀请了?|请到|请来|由|会见了?|会晤了?|看望了?|陪同|拜会了?|接见了?", text))
+    offset = invite[-1].end() if invite else 0
+    junk = JUNK_PREFIX.match(text, offset)
+    offset = junk.end() if junk else offset
+    value = orig[start + offset:end].strip(" ，,、：:")
+    return value or None
+
+
+def _make(orig: str, span: tuple[int, int], title: str, aff: str | None, pending: list[tuple[str, str]]) -> ZhMention | None:
+    """Build a mention, using the first-listed position when several were written before the name."""
+    name = orig[span[0]:span[1]]
+    pending = [p for p in pending if not EVENT_WORDS.search(p[0])]
+    if pending:
+        first_aff, first_title = pending[0]
+        if not aff and len(pending) == 1 and first_aff:
+            title = f"{first_title}、{title}"  # several posts in one organisation: 党组书记、主席
+            aff = first_aff
+        elif first_aff:
+            title, aff = first_title, first_aff
+    if aff and EVENT_WORDS.search(aff) and not pending:
+        aff = None
+    title, aff = _move_internal_body(title, aff)
+    return ZhMention(name, span[0], span[1], title, aff)
+
+
+def _move_internal_body(title: str, aff: str | None) -> tuple[str, str | None]:
+    """Treat an internal body (执行委员会, 董事会) written before the title as part of the title."""
+    if aff:
+        m = INTERNAL_BODY.search(to_simplified(aff))
+        if m and len(aff) > len(m.group(0)):
+            return aff[m.start():] + title, aff[: m.start()]
+    return title, aff
+
+
+def mask_titles(text: str, titles: list[str], near: list[int]) -> str:
+    """Blank out title words next to names so that cue words inside them (发言人) are not read as cues."""
+    out = text
+    for title, pos in zip(titles, near):
+        if not title:
+            continue
+        i = out.rfind(title, max(0, pos - len(title) - 30), pos + len(title) + 10)
+        if i >= 0:
+            out = out[:i] + "＿" * len(title) + out[i + len(title):]
+    return out
+
+
+def people_in_sentence(simp: str, orig: str, known: set[str] | None = None) -> list[tuple[ZhMention, str | None]]:
+    """Return each person in a sentence with the role its cues give (None when no cue).
+
+    Names already found elsewhere in the report (known) are also picked up when written bare (陈国基表示).
+    """
+    mentions = find_mentions(simp, orig) + _known_mentions(simp, orig, known or set(), [])
+    mentions = sorted(_drop_overlaps(mentions), key=lambda m: m.start)
+    if not mentions:
+        return []
+    masked = mask_titles(simp, [to_simplified(m.title or "") for m in mentions], [m.start for m in mentions])
+    roles = assign_roles(masked, [(m.start, m.end) for m in mentions], "zh")
+    has_cue = bool(find_cues(masked, "zh"))
+    roles = [r if r or not (m.title and has_cue) else "attendee" for m, r in zip(mentions, roles)]
+    return list(zip(mentions, roles))
+
+
+def _known_mentions(simp: str, orig: str, known: set[str], taken: list[ZhMention]) -> list[ZhMention]:
+    """Return bare occurrences of already known names (simplified forms) in the sentence."""
+    out: list[ZhMention] = []
+    for name in known:
+        for m in re.finditer(re.escape(name), simp):
+            out.append(ZhMention(orig[m.start():m.end()], m.start(), m.end(), None, None))
+    return out
+
+
+def _drop_overlaps(mentions: list[ZhMention]) -> list[ZhMention]:
+    """Keep titled mentions over bare ones when they cover the same characters."""
+    ordered = sorted(mentions, key=lambda m: (m.title is None, m.start))
+    kept: list[ZhMention] = []
+    for m in ordered:
+        if not any(k.start < m.end and m.start < k.end for k in kept):
+            kept.append(m)
+    return kept

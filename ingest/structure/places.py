@@ -1,0 +1,99 @@
+"""Which places an event is about: co-operation pairs, places in its name/theme/title, participants' origins.
+
+Places only mentioned in passing (inside speeches, as beneficiaries, as the venue) are left out on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .gazetteer import (
+    abbreviation_compounds,
+    en_pairs,
+    find_places,
+    zh_pairs,
+)
+
+_ORIGIN_ZH = re.compile(r"来自([^。；]{2,60}?)(?:等地|等城市|等国家和地区|等国|两地|三地|的)")
+_ORIGIN_EN = re.compile(r"\bfrom\s+((?:[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)(?:(?:,\s*|\s+and\s+)[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)+)")
+_EDU_AFTER = re.compile(r"^\s+(?:[A-Z][\w-]*\s+){0,3}(?:University|College|Institute|School|Academy|Polytechnic)\b")
+_ZH_EDU_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:大学|学院|研究院|研究所)")
+
+
+def cities_and_pairs(
+    text: str, simp: str, lang: str, focus: list[str], venue: str | None
+) -> tuple[list[str], list[list[str]], dict[str, str]]:
+    """Return (cities, city pairs, evidence) for an event report; focus = title, name, theme, lead."""
+    pairs = _pairs(text, simp, lang)
+    cities: list[str] = []
+    evidence: dict[str, str] = {}
+    for pair, phrase in pairs:
+        for place in pair:
+            _add(cities, evidence, place, phrase)
+    for phrase in [f for f in focus if f]:
+        for place, surface in _focus_places(phrase, lang, venue):
+            _add(cities, evidence, place, surface)
+    for place, phrase in _origins(text, simp, lang):
+        _add(cities, evidence, place, phrase)
+    unique_pairs: list[list[str]] = []
+    for pair, _ in pairs:
+        if pair not in unique_pairs:
+            unique_pairs.append(pair)
+    return cities, sorted(unique_pairs), evidence
+
+
+def _add(cities: list[str], evidence: dict[str, str], place: str, phrase: str) -> None:
+    """Add a place once, remembering the phrase it came from."""
+    if place not in cities:
+        cities.append(place)
+        evidence[place] = phrase[:200]
+
+
+def _pairs(text: str, simp: str, lang: str) -> list[tuple[list[str], str]]:
+    """Return co-operation pairs from both rule sets (Chinese text may quote English names and vice versa)."""
+    found = zh_pairs(simp) if lang == "zh" else []
+    return found + en_pairs(text)
+
+
+def _focus_places(phrase: str, lang: str, venue: str | None) -> list[tuple[str, str]]:
+    """Return places named in a title, event name or theme, except the venue and university names."""
+    from .textutil import to_simplified
+
+    simp = to_simplified(phrase)
+    out: list[tuple[str, str]] = []
+    venue_at = phrase.find(venue) if venue else -1
+    for hit in find_places(phrase, simp):
+        after = phrase[hit.start + len(hit.surface):]
+        if venue_at >= 0 and venue_at <= hit.start < venue_at + len(venue or ""):
+            continue
+        if _EDU_AFTER.match(after) or _ZH_EDU_AFTER.match(to_simplified(after)):
+            continue
+        out.append((hit.name, phrase))
+    for _, compound, places, after in abbreviation_compounds(simp):
+        if after.startswith("大湾区"):
+            continue
+        out += [(p, phrase) for p in places]
+    return out
+
+
+def _origins(text: str, simp: str, lang: str) -> list[tuple[str, str]]:
+    """Return places participants are said to come from (来自上海、香港、深圳等地 / from Shanghai and Hong Kong)."""
+    out: list[tuple[str, str]] = []
+    for m in _ORIGIN_ZH.finditer(simp):
+        segment = text[m.start():m.end()]
+        out += [(h.name, segment) for h in find_places(segment, simp[m.start():m.end()])]
+    for m in re.finditer(r"来自([粤港澳沪深京穗苏浙皖津渝闽]{2,6})的|([粤港澳沪深京穗苏浙皖]{2,4})(?:三地|两地|四地)[^。，]{0,12}?(?:专家|学者|代表|嘉宾|人士|企业家|青年|官员)", simp):
+        out += [(p, m.group(0)) for p in _expand(m.group(1) or m.group(2))]
+    if lang == "en":
+        for m in _ORIGIN_EN.finditer(text):
+            before = text[max(0, m.start() - 80):m.start()]
+            if re.search(r"\b(?:participants|guests|experts|scholars|delegates|representatives|entrepreneurs|leaders|speakers)\b", before, re.I):
+                out += [(h.name, m.group(0)) for h in find_places(m.group(1))]
+    return out
+
+
+def _expand(compound: str) -> list[str]:
+    """Expand an abbreviation compound such as 粤港澳."""
+    from .gazetteer import expand_abbreviations
+
+    return expand_abbreviations(compound)

@@ -1,0 +1,144 @@
+"""Assemble an EventReport from an Article: classification, date, people, places, fields, topics, evidence."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ingest.models import Article, EventReport, Speaker
+
+from . import fields, people_en, people_zh
+from .classify import classify
+from .dates import extract_event_date
+from .places import cities_and_pairs
+from .registry import normalise_name, person_key
+from .roles import merge_role
+from .textutil import detect_language, split_sentences, strip_pinyin_glosses, to_simplified
+from .topics import assign_topics
+
+JSON_KEYS = (
+    "is_event_report", "event_type", "event_name", "theme", "event_date", "venue", "organizers", "speakers",
+    "cities", "city_pairs", "sessions", "participant_count", "topics",
+)
+SPEAKER_KEYS = ("name", "title", "affiliation", "role", "evidence")
+
+
+def parse_event_report(article: Article) -> EventReport:
+    """Structure an extracted article as an EventReport (is_event_report=False, other fields empty, if not one)."""
+    text = strip_pinyin_glosses(article.text or "")
+    lang = detect_language(text, article.language)
+    simp = to_simplified(text) if lang == "zh" else text
+    head = "\n".join(x for x in (strip_pinyin_glosses(article.title or ""), text) if x)
+    verdict = classify(to_simplified(head) if lang == "zh" else head, lang)
+    if not verdict.is_event_report:
+        return EventReport(is_event_report=False, evidence={"is_event_report": verdict.reason})
+    report = EventReport(is_event_report=True, event_type=verdict.event_type)
+    report.evidence["is_event_report"] = verdict.reason
+    if verdict.type_evidence:
+        report.evidence["event_type"] = verdict.type_evidence
+    _fill_fields(report, article, text, simp, lang)
+    return report
+
+
+def _fill_fields(report: EventReport, article: Article, text: str, simp: str, lang: str) -> None:
+    """Fill every field of a report that was classified as an event report."""
+    sentences = split_sentences(text, lang)
+    ev = report.evidence
+    report.event_date, ev_date = extract_event_date(text, lang, article.published, simp)
+    report.theme, ev_theme = fields.theme(text, simp, lang)
+    report.event_name, ev_name = fields.event_name(text, simp, lang)
+    report.venue, ev_venue = fields.venue(text, simp, lang, sentences)
+    report.organizers, ev_org = fields.organizers(text, simp, lang, report.event_type)
+    report.participant_count, ev_count = fields.participant_count(text, simp, lang, sentences)
+    report.speakers, host_orgs = extract_speakers(text, simp, lang, sentences)
+    for org in host_orgs:
+        if org not in report.organizers:
+            report.organizers.append(org)
+    report.sessions, ev_sessions = fields.sessions(text, lang, sentences, report.theme)
+    focus = [article.title or "", _first_line(text), report.event_name or "", report.theme or ""]
+    report.cities, report.city_pairs, ev_cities = cities_and_pairs(text, simp, lang, focus, report.venue)
+    report.topics, why = assign_topics(text, simp, " ".join(focus))
+    for key, value in (("event_date", ev_date), ("theme", ev_theme), ("event_name", ev_name), ("venue", ev_venue),
+                       ("organizers", ev_org), ("participant_count", ev_count), ("sessions", ev_sessions)):
+        if value:
+            ev[key] = value
+    if ev_cities:
+        ev["cities"] = "; ".join(f"{k}: {v}" for k, v in ev_cities.items())
+    if why:
+        ev["topics"] = "; ".join(f"{k}: {v}" for k, v in why.items())
+
+
+def _first_line(text: str) -> str:
+    """Return the first line of the text when it is short enough to be a headline."""
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= 200 else ""
+
+
+def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[list[Speaker], list[str]]:
+    """Return the people of the event in order of first mention, and organisers they represent (代表主办单位)."""
+    people: dict[str, Speaker] = {}
+    known: set[str] = set()
+    host_orgs: list[str] = []
+    for start, sentence in sentences:
+        if lang == "zh":
+            s_simp = simp[start:start + len(sentence)]
+            found = people_zh.people_in_sentence(s_simp, sentence, known)
+            represents = bool(re.search(r"代表主办|代表承办", s_simp))
+        else:
+            found = people_en.people_in_sentence(sentence, known)
+            represents = False
+        for mention, role in found:
+            if role is None and normalise_name(mention.name) not in {normalise_name(k) for k in known}:
+                continue
+            _merge(people, mention, role, sentence)
+            known.add(to_simplified(mention.name) if lang == "zh" else mention.name)
+            if represents and role == "opening_remarks" and mention.affiliation and mention.affiliation not in host_orgs:
+                host_orgs.append(mention.affiliation)
+    return list(people.values()), host_orgs
+
+
+def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence: str) -> None:
+    """Add a mention to the people found so far, or complete the person already found."""
+    key = person_key(mention.name)
+    current = people.get(key)
+    if current is None:
+        people[key] = Speaker(
+            name=mention.name, title=mention.title, affiliation=mention.affiliation, role=role or "speaker",
+            evidence=sentence.strip()[:300], key=key,
+        )
+        return
+    current.role = merge_role(current.role, role)
+    if not current.title and mention.title:
+        current.title, current.affiliation = mention.title, current.affiliation or mention.affiliation
+    elif not current.affiliation and mention.affiliation and mention.title == current.title:
+        current.affiliation = mention.affiliation
+
+
+def report_to_json(report: EventReport) -> dict[str, Any]:
+    """Return the EventReport as a JSON-ready dict with exactly the keys of the public format."""
+    data = report.to_dict()
+    out = {key: data.get(key) for key in JSON_KEYS}
+    out["speakers"] = [{key: s.get(key) for key in SPEAKER_KEYS} for s in data.get("speakers") or []]
+    return out
+
+
+def structure_html(html: str, url: str | None = None) -> dict[str, Any]:
+    """Extract a saved page with trafilatura and return its EventReport as the public JSON dict."""
+    return report_to_json(parse_event_report(article_from_html(html, url)))
+
+
+def article_from_html(html: str, url: str | None = None) -> Article:
+    """Extract text, title, date and language from HTML with trafilatura (the URL is not used for dates)."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    doc = extracted.as_dict() if extracted is not None else {}
+    text = doc.get("text") or ""
+    return Article(
+        url=url or doc.get("url") or "",
+        source=doc.get("sitename") or doc.get("hostname") or "",
+        title=doc.get("title"),
+        text=text,
+        published=doc.get("date"),
+        language=doc.get("language") or detect_language(text),
+    )

@@ -1,0 +1,117 @@
+"""Text helpers shared by the English and Chinese rule sets."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_converter = None
+
+
+def _opencc():
+    """Return the lazily created traditional-to-simplified converter (None if unavailable)."""
+    global _converter
+    if _converter is None:
+        try:
+            import opencc
+
+            _converter = opencc.OpenCC("t2s")
+        except Exception:  # pragma: no cover - optional dependency missing
+            _converter = False
+    return _converter or None
+
+
+@lru_cache(maxsize=20000)
+def _simplify_char(ch: str) -> str:
+    """Return the simplified form of one character, or the character itself."""
+    conv = _opencc()
+    if conv is None:
+        return ch
+    out = conv.convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def to_simplified(text: str) -> str:
+    """Map traditional Chinese characters to simplified ones, keeping the length (offsets stay valid)."""
+    if not _CJK.search(text):
+        return text
+    return "".join(_simplify_char(ch) if "\u3400" <= ch <= "\u9fff" else ch for ch in text)
+
+
+def cjk_ratio(text: str) -> float:
+    """Return the share of CJK characters among the non-space characters."""
+    chars = [c for c in text[:3000] if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if _CJK.match(c)) / len(chars)
+
+
+def detect_language(text: str, hint: str | None = None) -> str:
+    """Return "zh" or "en" for the text (a hint like "zh-CN" or "en" wins when clear)."""
+    if hint:
+        hint = hint.lower()
+        if hint.startswith("zh"):
+            return "zh"
+    return "zh" if cjk_ratio(text) > 0.3 else "en"
+
+
+def normalise_space(text: str) -> str:
+    """Collapse runs of whitespace (including ideographic spaces) into one space."""
+    return re.sub(r"[\s\u3000\u00a0]+", " ", text).strip()
+
+
+_EN_SENT = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z“\"‘(])|\n+")
+_ZH_SENT = re.compile(r"(?<=[。！？!?])|\n+")
+
+
+_NO_BREAK = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|No|Co|Corp|Inc|Ltd|Gen|Sen|Rep|Gov|Hon|Amb|vs|etc|U\.S|U\.K|e\.g|i\.e))\.[\"”’)]?$"
+)
+
+
+def split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
+    """Split text into (offset, sentence) pairs; offsets index the original text."""
+    pattern = _ZH_SENT if lang == "zh" else _EN_SENT
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in pattern.finditer(text):
+        if lang != "zh" and "\n" not in m.group(0) and _NO_BREAK.search(text[max(0, m.start() - 6):m.start()]):
+            continue
+        if "\n" in m.group(0) and _continues(text, m.start(), m.end()):
+            continue
+        if m.start() > start or m.end() > start:
+            _append_sentence(out, text, start, m.start())
+            start = m.end()
+    _append_sentence(out, text, start, len(text))
+    return out
+
+
+def _continues(text: str, start: int, end: int) -> bool:
+    """Tell whether a line break sits inside a sentence (line ends with , : ; or the next starts lowercase)."""
+    before = text[:start].rstrip()
+    after = text[end:end + 1]
+    return bool(before) and (before[-1] in ",:;，：；、" or (after.islower() and before[-1] not in ".!?。！？"))
+
+
+def _append_sentence(out: list[tuple[int, str]], text: str, start: int, end: int) -> None:
+    """Append text[start:end] with its offset when it holds more than whitespace."""
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        out.append((start + chunk.index(stripped[0]), stripped))
+
+
+def strip_quotes(text: str) -> str:
+    """Remove enclosing quotation marks and trailing punctuation from a phrase."""
+    text = text.strip()
+    text = re.sub(r"^[\"“”‘’'「『《〈]+|[\"“”‘’'」』》〉]+$", "", text).strip()
+    return text.rstrip(",.;:，。；：").strip()
+
+
+_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}\)")
+
+
+def strip_pinyin_glosses(text: str) -> str:
+    """Remove pinyin glosses that broken mirrors insert after characters (會(huì) -> 會)."""
+    return _PINYIN_GLOSS.sub("", text)
