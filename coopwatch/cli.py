@@ -17,7 +17,8 @@ from ingest.settings import ConfigError, Settings
 from search.base import BackendConfigError
 
 console = Console(stderr=True)
-out = Console(soft_wrap=True)
+# piped output (scripts, logs) gets a wide fixed width so tables are never cut to 80 columns
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 EPILOG = """\
 examples:

@@ -38,7 +38,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from ingest.models import Document, EventReport
 from search.base import FACET_NAMES, BackendConfigError, Hit, Query, SearchBackend, SearchResult, UpsertStats
-from search.text import fold, make_snippet, query_terms
+from search.text import fold, make_snippet, name_words, query_terms
 
 BATCH_SIZE = 500
 FACET_LIMIT = 50
@@ -50,6 +50,7 @@ DEADLETTER_RETRY_LIMIT = 5000  # dead letters retried per upsert call, so a long
 TITLE_BOOST = 4
 DATE_FORMAT = "strict_date_optional_time||yyyy-MM-dd||yyyy-MM||yyyy"
 IN_FLIGHT_MARGIN = 60  # seconds: writes this close to an alias move are copied again
+FORCEMERGE_TIMEOUT = 1800  # seconds: a force-merge answers only once it has finished
 INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 # --------------------------------------------------------------------------------------------------------
@@ -100,6 +101,7 @@ MAPPINGS: dict[str, Any] = {
             "properties": {
                 "name": KEYWORD, "title": KEYWORD, "affiliation": KEYWORD, "role": KEYWORD, "key": KEYWORD,
                 "name_folded": KEYWORD, "key_folded": KEYWORD,
+                "name_words": {"type": "text", "analyzer": "whitespace"},  # folded words, for word-subset match
             },
         },
         "organizers": KEYWORD,
@@ -376,6 +378,17 @@ class ElasticsearchBackend(SearchBackend):
         """Make every write so far visible to searches."""
         self.client.indices.refresh(index=f"{self.prefix}-v*")
 
+    def optimize(self) -> None:
+        """Refresh the write index, then merge away the segments' deleted documents (a light force-merge).
+
+        ``only_expunge_deletes`` rewrites only segments with many deleted documents (updates leave those),
+        unlike ``max_num_segments=1``, which rewrites the whole index and is too heavy for a daily job.
+        """
+        index = self.alias_index(self.write_alias)
+        self.client.indices.refresh(index=index)
+        self.client.options(request_timeout=FORCEMERGE_TIMEOUT).indices.forcemerge(
+            index=index, only_expunge_deletes=True)
+
     def drop(self) -> None:
         """Delete this prefix's indices, template and dead letters (tests and teardown)."""
         names = list(self.client.indices.get(index=f"{self.prefix}-v*", allow_no_indices=True, expand_wildcards="all"))
@@ -649,6 +662,7 @@ def speaker_source(speaker: Any) -> dict[str, Any]:
     return {
         "name": speaker.name, "title": speaker.title, "affiliation": speaker.affiliation, "role": speaker.role,
         "key": speaker.key, "name_folded": fold(speaker.name), "key_folded": fold(speaker.key) or None,
+        "name_words": name_words(speaker.name),
     }
 
 
@@ -738,7 +752,9 @@ def event_filter_clauses(query: Query) -> list[dict[str, Any]]:
         filters.append({"term": {"city_pair_keys": pair_key(query.pair)}})
     if query.speaker:
         who = fold(query.speaker)
-        speaker = {"bool": {"should": [{"term": {"speakers.name_folded": who}}, {"term": {"speakers.key_folded": who}}],
+        words = name_words(query.speaker) or who
+        speaker = {"bool": {"should": [{"match": {"speakers.name_words": {"query": words, "operator": "and"}}},
+                                       {"term": {"speakers.key_folded": who}}],
                             "minimum_should_match": 1}}
         filters.append({"nested": {"path": "speakers", "query": speaker}})
     if query.org:

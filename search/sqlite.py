@@ -30,6 +30,7 @@ from search.text import (
     fold,
     han_bigrams,
     make_snippet,
+    name_words,
     query_terms,
     quote_fts5,
     segment_for_index,
@@ -240,6 +241,13 @@ class SQLiteBackend(SearchBackend):
             cursor = self._conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
         return cursor.rowcount > 0
 
+    def optimize(self) -> None:
+        """Merge the full-text index into one b-tree, refresh planner statistics and truncate the WAL file."""
+        with self._lock:
+            self._conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('optimize')")
+            self._conn.execute("PRAGMA optimize")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     # reading -----------------------------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> Document | None:
@@ -442,13 +450,21 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
     if query.pair:
         where.add(facet_condition(("city_pair",), "f.norm = ?"), "city_pair", pair_norm(query.pair))
     if query.speaker:
-        where.add(facet_condition(("speaker", "speaker_key"), "f.norm = ?"),
-                  "speaker", "speaker_key", fold(query.speaker))
+        add_speaker_filter(where, query.speaker)
     if query.org:
         where.add(facet_condition(("organization", "affiliation"), "f.norm LIKE ? ESCAPE '\\'"),
                   "organization", "affiliation", "%" + escape_like(fold(query.org)) + "%")
     if query.topic:
         where.add(facet_condition(("topic",), "f.norm = ?"), "topic", fold(query.topic))
+
+
+def add_speaker_filter(where: Conditions, speaker: str) -> None:
+    """Match a speaker whose name has every word of the query (in any order), or whose registry key is it."""
+    words = name_words(speaker).split() or [fold(speaker)]
+    tests = " AND ".join("(' ' || f.norm || ' ') LIKE ? ESCAPE '\\'" for _ in words)
+    patterns = ["% " + escape_like(w) + " %" for w in words]
+    where.add(f"({facet_condition(('speaker_words',), tests)} OR {facet_condition(('speaker_key',), 'f.norm = ?')})",
+              "speaker_words", *patterns, "speaker_key", fold(speaker))
 
 
 def end_of_period(until: str) -> str:
@@ -539,6 +555,7 @@ def facet_rows(event: EventReport | None) -> list[tuple[str, str, str]]:
     rows += [("city_pair", "|".join(sorted(p)), pair_norm(p)) for p in event.city_pairs if len(p) == 2]
     rows += [("speaker", s.name, fold(s.name)) for s in event.speakers if s.name]
     rows += [("speaker_key", s.key, fold(s.key)) for s in event.speakers if s.key]
+    rows += [("speaker_words", s.name, name_words(s.name)) for s in event.speakers if s.name]
     rows += [("affiliation", s.affiliation, fold(s.affiliation)) for s in event.speakers if s.affiliation]
     rows += [("organization", o, fold(o)) for o in event.organizers]
     rows += [("topic", t, fold(t)) for t in event.topics]

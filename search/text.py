@@ -138,6 +138,11 @@ def fold(value: str | None) -> str:
     return WHITESPACE.sub(" ", (value or "").casefold()).strip()
 
 
+def name_words(value: str | None) -> str:
+    """Return a person's name as folded words joined by spaces ("Vivian M. L. Tsang" -> "vivian m l tsang")."""
+    return " ".join(re.findall(r"\w+", fold(value)))
+
+
 def crude_stem(word: str) -> str:
     """Strip one common English suffix so that a highlight also marks the word's other forms."""
     word = word.lower()

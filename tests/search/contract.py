@@ -366,6 +366,12 @@ class BackendContract:
         assert self.find(backend, docs, speaker="BOB SMITH") == {"en_seminar"}
         assert self.find(backend, docs, speaker="樊纲") == {"zh_forum"}
 
+    def test_filter_speaker_matches_every_word_in_any_order(self, backend, docs):
+        assert self.find(backend, docs, speaker="Fan") == {"en_forum"}
+        assert self.find(backend, docs, speaker="Gang, Fan") == {"en_forum"}
+        assert self.find(backend, docs, speaker="Fan Smith") == set()
+        assert self.find(backend, docs, speaker="Gan") == set()  # whole words, not prefixes
+
     def test_filter_speaker_by_registry_key(self, backend, docs):
         assert self.find(backend, docs, speaker="alice-wong") == {"en_forum"}
 
