@@ -3,8 +3,9 @@
 Usage: .venv/bin/python bench/eval_structure.py [--data ../shared/data] [--worst 8] [--rounds 5]
 
 Prints per-language tables (classification, event type, date, speakers name/title/affiliation/role, cities,
-city pairs, organisers, theme, venue, attendance), the worst cases, the seed check and pages per second, and
-writes bench/results/eval_structure.json. Each dev text goes through parse_event_report as an Article without a
+city pairs, organisers, theme, venue, attendance), the worst cases, the seed check, the bundled demo sites
+(demo/sites, scored against demo/articles.json; pairs there list every combination a page mentions, so only their
+precision is meaningful) and pages per second, and writes bench/results/eval_structure.json. Each dev text goes through parse_event_report as an Article without a
 publication date (dates come from the text only, never from the URL); the seed page goes through
 structure_html (trafilatura extraction included).
 """
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ingest.structure import structure_html
-from ingest.structure.evaluation import evaluate, lenient_equal, load_cases, measure_speed, name_key
+from ingest.structure.evaluation import evaluate, evaluate_demo, lenient_equal, load_cases, measure_speed, name_key
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -108,6 +109,23 @@ def seed_check(data: Path) -> dict[str, Any]:
     }
 
 
+def demo_summary(demo: dict[str, Any]) -> str:
+    """Describe the demo-site scores and the pages that came out wrong in a few lines."""
+    sp, pairs = demo["speaker_name"], demo["city_pairs_vs_generous_list"]
+    lines = [
+        f"demo sites: classification {demo['classification']['accuracy']:.3f} (n={demo['classification']['n']}), "
+        f"speaker name P/R/F1 {sp['precision']:.3f}/{sp['recall']:.3f}/{sp['f1']:.3f} (n={sp['tp'] + sp['fn']}), "
+        f"event date {demo['event_date']['accuracy']:.3f} (n={demo['event_date']['n']}), "
+        f"city-pair precision {pairs['precision']:.3f} (recall vs the generous list {pairs['recall']:.3f})"
+    ]
+    for page in demo["pages"]:
+        pred = page["prediction"]
+        if pred["is_event_report"] != (page["kind"] == "event") or page.get("missed") or page.get("extra"):
+            lines.append(f"  {page['path']}: is_event {pred['is_event_report']} ({page['kind']}), "
+                         f"missed {page.get('missed')}, extra {page.get('extra')}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and print and save the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -120,13 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate(cases)
     speed = measure_speed(cases, args.rounds)
     seed = seed_check(args.data)
+    demo = evaluate_demo(REPO / "demo")
     console.print(score_table(result["scores"]))
     console.print(worst_table(result, cases, args.worst))
     console.print(f"seed page: { {k: v for k, v in seed.items() if k != 'got'} }")
+    console.print(demo_summary(demo))
     console.print(f"speed: {speed:.0f} pages/s ({1000 / speed:.2f} ms per page, parse_event_report, best of {args.rounds})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     payload = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "scores": result["scores"],
-               "pages_per_second": round(speed, 1), "seed": seed, "cases": result["cases"], "predictions": result["predictions"]}
+               "pages_per_second": round(speed, 1), "seed": seed, "demo": {k: v for k, v in demo.items() if k != "pages"}, "cases": result["cases"], "predictions": result["predictions"]}
     RESULTS.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     console.print(f"wrote {RESULTS.relative_to(REPO)}")
     return 0

@@ -74,8 +74,18 @@ class Classification:
     type_evidence: str | None = None
 
 
+# An event word that only modifies a place or an office names no event (seminar room, 会议中心, 论坛秘书处), and one
+# after "next"/"upcoming" names a later event, not the one reported.
+_NOT_EVENT_AFTER_EN = re.compile(
+    r"\s+(?:rooms?|halls?|theat(?:re|er)s?|cent(?:re|er)s?|venues?|facilit(?:y|ies)|secretariat|website|office|"
+    r"newsletter|papers?|minutes|notes|budget)\b", re.I)
+_NOT_EVENT_BEFORE_EN = re.compile(r"\b(?:next|upcoming|forthcoming)\s+(?:[\w’'-]+\s+){0,3}$")
+_NOT_EVENT_AFTER_ZH = re.compile(r"室|厅|堂|中心|网站|官网|秘书处|办公室|章程|会员|纪要")
+_NOT_EVENT_BEFORE_ZH = re.compile(r"(?:下一届|下届|下一次|下次|明年的?)$")
+
+
 def _noun_hits(text: str, lang: str) -> list[tuple[int, str, str]]:
-    """Return (offset, surface, type) for every singular event noun in the text."""
+    """Return (offset, surface, type) for every singular event noun in the text that names an event."""
     hits: list[tuple[int, str, str]] = []
     for pattern, etype in ZH_NOUNS if lang == "zh" else EN_NOUNS:
         flags = 0 if lang == "zh" else re.I
@@ -85,7 +95,14 @@ def _noun_hits(text: str, lang: str) -> list[tuple[int, str, str]]:
                 continue
             if not any(h[0] <= m.start() < h[0] + len(h[1]) for h in hits):
                 hits.append((m.start(), m.group(0), etype))
-    return sorted(hits)
+    return sorted(h for h in hits if _names_an_event(text, h[0], h[0] + len(h[1]), lang))
+
+
+def _names_an_event(text: str, start: int, end: int, lang: str) -> bool:
+    """Tell whether an event word names an event (not a room or office, not the next edition)."""
+    if lang == "zh":
+        return not (_NOT_EVENT_AFTER_ZH.match(text, end) or _NOT_EVENT_BEFORE_ZH.search(text[max(0, start - 6):start]))
+    return not (_NOT_EVENT_AFTER_EN.match(text, end) or _NOT_EVENT_BEFORE_EN.search(text[max(0, start - 60):start]))
 
 
 def event_type_of(text: str, lang: str) -> tuple[str | None, str | None]:
@@ -102,9 +119,22 @@ def event_type_of(text: str, lang: str) -> tuple[str | None, str | None]:
             if lang == "zh":  # the head noun of a Chinese phrase is its last word: the noun nearest before the verb
                 before = [h for h in inside if h[0] < start + verb.start()]
                 return (before[-1] if before else inside[0])[2], sentence[:300]
-            return inside[0][2], sentence[:300]
+            return _english_head(inside, verb, start)[2], sentence[:300]
     first = hits[0]
     return first[2], _sentence_at(sentences, first[0])
+
+
+def _english_head(inside: list[tuple[int, str, str]], verb: re.Match[str], start: int) -> tuple[int, str, str]:
+    """Pick the event noun of an English 'held' sentence: the object of an active verb, else the first noun.
+
+    "The X Policy Forum held a seminar" names the event after the verb (the forum is the organiser);
+    "The X Forum was held" names it before.
+    """
+    if not re.match(r"(?:was|were|took|are|is)\b", verb.group(0), re.I):
+        after = [h for h in inside if h[0] >= start + verb.start()]
+        if after and inside[0][0] < start + verb.start():
+            return after[0]
+    return inside[0]
 
 
 _HELD_ZH = re.compile(r"举行|举办|召开|开幕|闭幕|拉开帷幕|成立|开讲|出席|参加|签署|接待|会见")
@@ -137,10 +167,22 @@ def classify(text: str, lang: str) -> Classification:
     return Classification(True, etype, "event word and a sign that it took place", evidence)
 
 
+NOTICE_TITLE = re.compile(r"^[^\n。]{0,80}(?:通知|公告|启事|通告|公示|须知)(?:[\s（(][^\n]{0,30})?$|^\s*(?:Notice|Public Notice)\b", re.M)
+SALUTATION_ZH = re.compile(r"(?:^|\s)各(?:位|有关|相关|会员|成员|二级|部门|单位|院属|所属)[^。：:\n]{0,24}[：:]")
+INTERNAL_DOC = re.compile(
+    r"\bnot for publication\b|\bfor internal (?:use|circulation)\b|\(internal\)|\bcirculated to [\w\s]{1,40}? only\b|"
+    r"内部资料|内部文件|请勿外传", re.I)
+
+
 def _negative_reason(text: str, lang: str) -> str | None:
-    """Return why the page is not an event report (letter, agenda, listing, announcement, policy), or None."""
-    if LETTER.search(text[:300]):
-        return "a letter (opens with a salutation)"
+    """Return why the page is not an event report (letter, notice, agenda, listing, announcement, policy), or None."""
+    if LETTER.search(text[:300]) or SALUTATION_ZH.search(text[:300]):
+        return "a letter or circular (opens with a salutation)"
+    first_line = text.lstrip().split("\n", 1)[0]
+    if NOTICE_TITLE.match(first_line[:120]):
+        return "a notice (通知/公告/启事 in the headline)"
+    if INTERNAL_DOC.search(text[:600]):
+        return "an internal document (not for publication)"
     if len(AGENDA_TIME.findall(text)) >= 3:
         return "an agenda or programme (three or more time slots)"
     if len(LISTING_LINE.findall(text)) >= 3 or _date_lines(text) >= 3:

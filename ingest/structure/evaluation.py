@@ -19,7 +19,7 @@ from typing import Any
 from ingest.models import Article
 
 from .registry import normalise_name
-from .report import parse_event_report, report_to_json
+from .report import parse_event_report, report_to_json, structure_html
 from .textutil import strip_pinyin_glosses, to_simplified
 
 NEAR_TYPES = {frozenset({"symposium", "seminar"})}
@@ -241,3 +241,62 @@ def measure_speed(cases: list[dict[str, Any]], rounds: int = 5) -> float:
             parse_event_report(article)
         best = min(best, time.perf_counter() - start)
     return len(articles) / best if best else float("inf")
+
+
+def demo_pages(demo_dir: Path) -> list[tuple[dict[str, Any], str]]:
+    """Return (article entry, decoded HTML) for every demo page that exists, decoded as articles.json says."""
+    entries = json.loads((demo_dir / "articles.json").read_text(encoding="utf-8"))
+    out = []
+    for entry in entries:
+        page = demo_dir / "sites" / entry["site"] / entry["path"].lstrip("/")
+        if page.is_file():
+            out.append((entry, page.read_bytes().decode(entry.get("encoding") or "utf-8")))
+    return out
+
+
+def english_pair(pair: list[str]) -> tuple[str, str]:
+    """Return a city pair with English gazetteer names (上海 -> Shanghai), sorted."""
+    from .gazetteer import find_places
+
+    names = []
+    for place in pair:
+        hits = find_places(place)
+        names.append(hits[0].name if hits and hits[0].surface == place else place)
+    return tuple(sorted(names))  # type: ignore[return-value]
+
+
+def evaluate_demo(demo_dir: Path) -> dict[str, Any]:
+    """Structure every bundled demo page and score it against demo/articles.json.
+
+    Pages are events when their kind is "event". Speakers are matched by name on event pages; dates are exact;
+    city pairs are scored for precision against the generous demo list (every combination the page mentions),
+    and for recall against that list too (reported, not a target: most of those pairs are not joined in the text).
+    """
+    totals = {"speakers": Counts(), "pairs": Counts(), "dates": Ratio(), "classes": Ratio()}
+    pages = [_score_demo_page(entry, structure_html(html, entry["path"]), totals) for entry, html in demo_pages(demo_dir)]
+    return {
+        "classification": {"accuracy": totals["classes"].value(), "n": totals["classes"].total},
+        "speaker_name": totals["speakers"].prf(),
+        "event_date": {"accuracy": totals["dates"].value(), "n": totals["dates"].total},
+        "city_pairs_vs_generous_list": totals["pairs"].prf(),
+        "pages": pages,
+    }
+
+
+def _score_demo_page(entry: dict[str, Any], pred: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
+    """Add one demo page's comparison to the totals and return its prediction with what went wrong."""
+    is_event = entry["kind"] == "event"
+    totals["classes"].add(pred["is_event_report"] == is_event)
+    page = {"site": entry["site"], "path": entry["path"], "kind": entry["kind"], "prediction": pred}
+    if not is_event:
+        return page
+    facts = entry["facts"]
+    gold = {name_key(x["name"]) for x in facts["speakers"]}
+    got = {name_key(x["name"]) for x in pred["speakers"]}
+    totals["speakers"].add(len(gold & got), len(got - gold), len(gold - got))
+    totals["dates"].add(pred["event_date"] == facts["event_date"])
+    gold_pairs = {english_pair(p) for p in facts.get("pairs") or []}
+    got_pairs = {tuple(p) for p in pred["city_pairs"]}
+    totals["pairs"].add(len(gold_pairs & got_pairs), len(got_pairs - gold_pairs), len(gold_pairs - got_pairs))
+    page.update(missed=sorted(gold - got), extra=sorted(got - gold), date_ok=pred["event_date"] == facts["event_date"])
+    return page

@@ -23,6 +23,7 @@ PLACES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Hangzhou": (("Hangzhou",), ("杭州",)),
     "Nanjing": (("Nanjing",), ("南京",)),
     "Suzhou": (("Suzhou",), ("苏州",)),
+    "Hefei": (("Hefei",), ("合肥",)),
     "Chengdu": (("Chengdu",), ("成都",)),
     "Wuhan": (("Wuhan",), ("武汉",)),
     "Xiamen": (("Xiamen",), ("厦门",)),
@@ -112,7 +113,17 @@ _ZH_LOOKUP: dict[str, str] = {}
 EN_PLACE_RE = _en_pattern()
 ZH_PLACE_RE = _zh_pattern()
 _ABBR_CHARS = "".join(ABBREVIATIONS)
-ZH_ABBR_RE = re.compile(rf"[{_ABBR_CHARS}]{{2,6}}(?={_COOP_ZH}|三地|四地|合作|大湾区|研讨|论坛|峰会|高峰)")
+_EVENT_ZH = r"(?:研讨|论坛|峰会|高峰|圆桌|座谈|会议|会谈|对话|联席|智库|沙龙|讲座|签约|协议)"
+# a compound of abbreviations (沪港, 深港, 粤澳 ...) before a co-operation or event word, a few topic characters apart
+# at most (沪澳文化交流座谈会), or before 之间 + a co-operation word (深港之间建立规则衔接机制)
+ZH_ABBR_RE = re.compile(
+    rf"[{_ABBR_CHARS}]{{2,6}}(?=三地|四地|大湾区|[\u4e00-\u9fff]{{0,6}}?(?:{_COOP_ZH}|{_EVENT_ZH})|"
+    rf"之间[^。；]{{0,20}}?(?:合作|衔接|对接|协同|联动|互认|机制))"
+)
+# words whose last character is also an abbreviation (加深沪港合作, 平台港澳 ...): that character is not a place there
+_BOUND_BEFORE = ("加深", "资深", "高深", "深深", "平台", "舞台", "出台", "讲台", "电台", "后台", "前台", "柜台", "明珠",
+                 "明星", "卫星", "新星", "安宁", "辽宁", "南宁", "济宁", "江苏", "姑苏", "南京", "北京", "东京", "香港",
+                 "澳门")
 
 
 def find_places(text: str, simp: str | None = None) -> list[PlaceHit]:
@@ -147,9 +158,11 @@ def abbreviation_compounds(simp: str) -> list[tuple[int, str, list[str], str]]:
         before = simp[max(0, m.start() - 1):m.start()]
         if before and before in _ABBR_CHARS:
             continue
-        places = expand_abbreviations(m.group(0))
-        if len(places) >= 2:
-            out.append((m.start(), m.group(0), places, simp[m.end():m.end() + 6]))
+        start = m.start() + 1 if simp[max(0, m.start() - 1):m.start() + 1] in _BOUND_BEFORE else m.start()
+        compound = simp[start:m.end()]
+        places = expand_abbreviations(compound)
+        if len(compound) >= 2 and len(places) >= 2:
+            out.append((start, compound, places, simp[m.end():m.end() + 6]))
     return out
 
 
@@ -175,7 +188,19 @@ def zh_pairs(simp: str) -> list[tuple[list[str], str]]:
 
 
 _PLACE = EN_PLACE_RE.pattern
-_JOINED = re.compile(rf"(?<![-–/A-Za-z])({_PLACE})\s?[-–/]\s?({_PLACE})(?![-–/]\s?[A-Z])(?:\s+[A-Z][\w-]*){{0,4}}\s+{_COOP_EN}", re.I)
+_DASH = "-–—‐‑/"
+_EVENT_EN = (r"(?:seminar|symposium|forum|round-?table|dialogue|conference|summit|workshop|meeting|colloquium|"
+             r"programme|program|agreement|memorandum|mou|accord|initiative)s?\b")
+_FUNCTION_WORDS = (r"(?:the|a|an|of|on|in|at|to|for|and|or|with|by|from|is|was|were|are|be|been|has|have|had|will|would|"
+                   r"that|which|who|as|its|their|his|her|this|these|those|than|between)\b")
+_PAIR_EN = rf"(?<![{_DASH}A-Za-z])({_PLACE})\s?[{_DASH}]\s?({_PLACE})(?!\s?[{_DASH}]\s?[A-Z])"
+# "Shanghai-Hong Kong Cooperation", "the Shenzhen–Hong Kong Talent Roundtable", "Hong Kong–Macao heritage seminar":
+# a dash- or slash-joined pair that names a co-operation, an event or an agreement (up to three words apart)
+_JOINED = re.compile(rf"{_PAIR_EN}(?:\s+(?!{_FUNCTION_WORDS})[\w’'-]+){{0,3}}?\s+(?:{_COOP_EN}|{_EVENT_EN})", re.I)
+# "Memorandum on Shenzhen–Hong Kong Research", "a joint Guangzhou–Macao research centre"
+_JOINED_AFTER = re.compile(
+    rf"(?:\b(?:memorandum|mou|agreement|accord|programme|program)\s+(?:of understanding\s+)?(?:on|for)\s+(?:the\s+)?"
+    rf"(?:joint\s+)?|\bjoint\s+){_PAIR_EN}", re.I)
 _BETWEEN = re.compile(rf"{_COOP_EN}\s+(?:between|of)\s+({_PLACE})\s+and\s+({_PLACE})", re.I)
 _TWOCITY = re.compile(rf"({_PLACE})\s+and\s+({_PLACE})\s+(?:should\s+|will\s+|to\s+|can\s+)?(?:co-?operate|collaborate)", re.I)
 _ZH_FULL = "|".join(re.escape(v) for v in _ZH_LOOKUP)
@@ -187,7 +212,7 @@ def en_pairs(text: str) -> list[tuple[list[str], str]]:
     out: list[tuple[list[str], str]] = []
     if not EN_PLACE_RE.search(text):
         return out
-    for pat in (_JOINED, _BETWEEN, _TWOCITY):
+    for pat in (_JOINED, _JOINED_AFTER, _BETWEEN, _TWOCITY):
         for m in pat.finditer(text):
             a, b = _EN_LOOKUP[m.group(1).lower()], _EN_LOOKUP[m.group(2).lower()]
             if a != b and "Greater Bay Area" not in (a, b):

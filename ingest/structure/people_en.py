@@ -18,6 +18,9 @@ UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚ�
 LO = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
 TOKEN = rf"(?:[{UP}][{LO}]+(?:[-’'][{UP}{LO}][{LO}]+)?|[{UP}]{{2,}}(?![{LO}])|(?:[{UP}]\.){{2,3}}(?=\s)|[{UP}]\.?(?=\s))"
 NAME_SEQ = re.compile(rf"{TOKEN}(?:\s+{TOKEN}){{1,4}}")
+# lower-case particles inside Portuguese, Macanese and other European names (José Maria da Rocha Sequeira)
+PARTICLE = r"(?:da|de|do|dos|das|del|della|di|du|van|von|der|den|le|la)"
+_CAPITAL_RUN = re.compile(rf"{TOKEN}(?:\s+(?:{PARTICLE}\s+)?{TOKEN})*")
 HONORIFIC = r"(?:Mr|Mrs|Ms|Mdm|Madam|Madame|Dr|dr|Prof|Professor|Sir|Dame|Hon|H\.E|The Honou?rable|the Honou?rable|MR|MRS|MS|DR|PROF)\.?"
 HONORIFIC_RE = re.compile(rf"{HONORIFIC}\s*$")
 HONOURS = re.compile(r"(?:\s+(?:CMG|OBE|MBE|CBE|KBE|GBS|SBS|GBM|JP|BBS|PhD|Ph\.D\.|Esq))+$")
@@ -62,6 +65,8 @@ NONNAME = {
     Opening Closing Welcome Remarks Address Speech Group’s Team Report Reports Annual Meetings Meeting Cooperation
     Panellists Panelists Panellist Panelist Moderator Moderators Guests Guest Participants Chaired Moderated Hosted
     Co Ltd Inc LLC Corp Plc Limited GmbH
+    Universidade Instituto Associação Fundação Centro Sociedade Escola Banco Conselho Comissão Governo Direcção Direção
+    Serviços Câmara Assembleia
     One Two Three Four Five Six Seven Eight Nine Ten Country Systems System First Second Third Prior After
     Co-operation Conference’s Summit’s Forum’s Mr Mrs Ms Mdm Madam Madame Dr Prof Sir Dame Hon Honorable Honourable
     Treasury Commerce Finance Education Culture Labour Health Security Justice Environment Transport Housing Welfare
@@ -116,7 +121,7 @@ def _drop_leading_acronym(sentence: str, start: int, end: int) -> tuple[int, int
 def _name_candidates(sentence: str) -> list[tuple[int, int]]:
     """Return spans of capitalised runs that could be names, split at non-name words."""
     spans: list[tuple[int, int]] = []
-    for m in re.finditer(rf"{TOKEN}(?:\s+{TOKEN})*", sentence):
+    for m in _CAPITAL_RUN.finditer(sentence):
         words = list(re.finditer(r"\S+", m.group(0)))
         run: list[re.Match[str]] = []
         for w in words + [None]:
@@ -125,6 +130,10 @@ def _name_candidates(sentence: str) -> list[tuple[int, int]]:
             if w is not None and (len(word) == 1 or inner_small or word.lower() not in NONNAME):
                 run.append(w)
                 continue
+            while run and re.fullmatch(PARTICLE, run[0].group(0)):
+                run.pop(0)
+            while run and re.fullmatch(PARTICLE, run[-1].group(0)):
+                run.pop()
             if len(run) >= 2 and _tokens_ok([x.group(0) for x in run]):
                 spans.append((m.start() + run[0].start(), m.start() + run[-1].end()))
             run = []
@@ -204,7 +213,8 @@ ORG_WORDS = {w.lower() for w in """University Institute Institution Center Centr
     Conference Forum Bureau Region Government
     Chamber Government Department Ministry Bureau Office Academy School Program Programme Bank Group Company Limited Ltd
     Holdings Corporation Commission Party Congress Society Federation Union Alliance Agency Authority Board Trust Fund Club
-    House College Faculty Network Organization Organisation Secretariat Court Assembly Parliament Cabinet""".split()}
+    House College Faculty Network Organization Organisation Secretariat Court Assembly Parliament Cabinet
+    Universidade Instituto Associação Fundação Centro Sociedade Escola Banco Conselho Comissão Governo Assembleia""".split()}
 
 
 def _looks_like_org(word: str) -> bool:
@@ -298,7 +308,10 @@ def find_mentions(sentence: str, known: set[str]) -> list[EnMention]:
     return mentions
 
 
-_OF_ORG = re.compile(r"^\s+(?:of|from)\s+(?:the\s+)?([A-Z][^,;.()]*?)(?=,|;|\.|\s+(?:and|who|respectively|also|jointly|each|[a-z]+ed)\b|$)")
+_OF_ORG = re.compile(
+    r"^\s+(?:of|from)\s+(?:the\s+)?([A-Z][^,;.()]*?)"
+    r"(?=,|;|\.|\s+(?:and|who|respectively|also|jointly|each|[a-z]+ed)\b|\s+(?!(?:of|for|the|and|on|in|de|da|do|dos|das)\b)[a-z]|$)"
+)
 
 
 def _of_org(post: str) -> str | None:

@@ -19,7 +19,7 @@ SURNAMES = (
     "谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛"
     "邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝"
     "路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
-    "全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝屠冼区巴郁茅"
+    "全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝屠冼区巴郁茅阎巢"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "司徒", "慕容", "端木", "尉迟", "公孙", "长孙", "夏侯")
 TITLES = sorted(
@@ -40,8 +40,14 @@ NOT_NAMES = set("""高校 管理 高级 金融 文化 安全 明天 和平 华�
     华东 华南 华北 东方 东亚 南方 北方 西方 安徽 浙江 钟表 石油 严格 尚未 程度 毛泽东""".split())
 _SUR = f"[{SURNAMES}]"
 _GIVEN = r"[\u4e00-\u9fff]"
-STOP_AFTER = set("出致主发作表在等和与及分代也率对担说先女教博院副研部委所会理校书总执行为向就以从将已今昨赴随于了的是、，,。；;：:（(）)“”\"《》 \n担希谈指介强认回呼建分寄")
-NAME_STOP_CHARS = set("的了是在与及等为于对向从将已也就把被所而并或之其这那有个们兼")
+# Characters that, right after a given-name character, start the next word (致辞, 出席, 表示, 作主旨演讲, 院长 ...)
+# and are rare as the last character of a given name. Common name endings that also start verbs (强 as in 强调,
+# 博 as in 博士, 发, 建, 希) are not here: only the whole following word stops a name there (FOLLOW_LEXICON).
+STOP_AFTER = set("出致主作表在等和与及分代也率对担说先女教院副研部委所会理校书总执行为向就以从将已今昨赴随于了的是、，,。；;：:（(）)“”\"《》 \n谈指介认回呼寄")
+FOLLOW_LEXICON = ("强调", "博士", "博导", "发言", "发表", "发布", "发起", "发现", "建议", "希望")
+CUE_WORDS = ("表示", "出席", "致辞", "致开幕", "致欢迎", "主持", "指出", "发言", "强调", "认为", "介绍", "作主", "作题")
+NAME_STOP_CHARS = set("的了是在与及等为于对从将已也就把被所而并或之其这那有个们兼")  # 向 starts names (李向阳)
+ORG_END_CHARS = set("院所会部局委办校馆厅处室")  # 农学院 before 院长 is an organisation, not a name
 FOLLOW_WORDS = {"线上", "现场", "先生", "女士", "视频", "通过", "分别", "代表", "随后", "亲临", "出席", "专程", "同志", "一行"}
 LATIN_NAME = re.compile(r"[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+))*(?:\s+[A-Z][a-zà-ÿ]+)")
 JUNK_PREFIX = re.compile(
@@ -83,11 +89,11 @@ def _given_name(s: str, pos: int, sur_len: int) -> tuple[int, int] | None:
     chars = 0
     max_chars = 3 if s[pos + 1:pos + 2] and s[pos + 1] in SURNAMES and sur_len == 1 else 2
     while end < len(s) and chars < max_chars and re.match(_GIVEN, s[end]) and s[end] not in NAME_STOP_CHARS:
-        if chars >= 1 and s[end] in STOP_AFTER:
+        if chars >= 1 and _next_word_starts(s, end):
             break
         end += 1
         chars += 1
-    if chars == 3 and (end >= len(s) or s[end] not in STOP_AFTER):
+    if chars == 3 and (end >= len(s) or not _next_word_starts(s, end)):
         end -= 1
         chars -= 1
     if chars == 2 and s[end - 1:end + 1] in FOLLOW_WORDS:
@@ -96,6 +102,16 @@ def _given_name(s: str, pos: int, sur_len: int) -> tuple[int, int] | None:
     if chars == 0 or s[pos:end] in NOT_NAMES:
         return None
     return pos, end
+
+
+def _next_word_starts(s: str, pos: int) -> bool:
+    """Tell whether the word after a name starts at pos (a stop character or a word such as 强调, 博士, 发言).
+
+    A word such as 发表 does not count when a cue starts one character later (卢建发表示: the name is 卢建发).
+    """
+    if s[pos] in STOP_AFTER:
+        return True
+    return s.startswith(FOLLOW_LEXICON, pos) and not s.startswith(CUE_WORDS, pos + 1)
 
 
 def _starts_title(s: str, pos: int) -> bool:
@@ -110,7 +126,8 @@ def _name_before(s: str, title_start: int, floor: int) -> tuple[int, int] | None
         if start < floor:
             continue
         cand = s[start:title_start]
-        if cand[0] not in SURNAMES or cand in NOT_NAMES or any(c in NAME_STOP_CHARS or not re.match(_GIVEN, c) for c in cand):
+        if cand[0] not in SURNAMES or cand in NOT_NAMES or cand[-1] in ORG_END_CHARS or any(
+                c in NAME_STOP_CHARS or not re.match(_GIVEN, c) for c in cand):
             continue
         prev = s[start - 1] if start > floor else ""
         if prev == "" or prev in "、，,；;：:。 " or prev in "院会所部办委局厅团社视盟金心室处组协联府行司署馆校学报台市省区县州":

@@ -99,7 +99,7 @@ def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int,
 
 def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence: str) -> None:
     """Add a mention to the people found so far, or complete the person already found."""
-    key = person_key(mention.name)
+    key = _shorter_form_of(people, mention.name) or person_key(mention.name)
     current = people.get(key)
     if current is None:
         people[key] = Speaker(
@@ -112,6 +112,19 @@ def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence:
         current.title, current.affiliation = mention.title, current.affiliation or mention.affiliation
     elif not current.affiliation and mention.affiliation and mention.title == current.title:
         current.affiliation = mention.affiliation
+
+
+def _shorter_form_of(people: dict[str, Speaker], name: str) -> str | None:
+    """Return the key of a person already found whose name contains this one (Dr Sequeira Ho -> Ana Sequeira Ho)."""
+    tokens = normalise_name(name).split()
+    if len(tokens) < 2 or person_key(name) in people:
+        return None
+    for key, person in people.items():
+        full = normalise_name(person.name).split()
+        runs = (full[i:i + len(tokens)] for i in range(len(full) - len(tokens) + 1))
+        if len(full) > len(tokens) and tokens in runs:
+            return key
+    return None
 
 
 def report_to_json(report: EventReport) -> dict[str, Any]:

@@ -27,7 +27,10 @@ EN_CUES: list[tuple[str, str]] = [
     ("attendee", r"officiat\w+|in attendance|\bmet(?: with)?\b|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
     ("speaker", r"\bspeakers?\b|\bread (?:a|the|out)\b|\bspoke\b|\b(?:to )?speak\b|\bdiscussed\b|"
      r"\bwith(?=\s+(?:Professor|Prof\.?|Dr\.?|Mr\.?|Ms\.?|Mrs\.?)\s)|\bspeech(?:es)?\b|expressed (?:views|opinions|the view)|\baddress(?:ed)?\b|\btalk\b|\bsaid\b|\bsays\b|\bpresented\b|\bpresentation\b|\blecture\b|\bshared\b|\bremarked\b|"
-     r"\bdelivered\b|\bnoted\b|\bhighlighted\b|\bemphasi[sz]ed\b|\bstressed\b|\bexplained\b|\bintroduced\b|\bled (?:session|a session|the session|the discussion)|\bobserved\b|\bbriefed\b|\bpointed out\b|\bargued\b|\bgave\b"),
+     r"\bdelivered\b|\bnoted\b|\bhighlighted\b|\bemphasi[sz]ed\b|\bstressed\b|\bexplained\b|\bintroduced\b|\bled (?:session|a session|the session|the discussion)|\bobserved\b|\bbriefed\b|\bpointed out\b|\bargued\b|\bgave\b|"
+     r"\b(?:described|outlined|reviewed|reported|compared|proposed|suggested|recalled|urged|warned|cited|showed|"
+     r"summari[sz]ed|illustrated|examined|analy[sz]ed|recommended|acknowledged|predicted|added|told|commented|stated)\b|"
+     r"\bcalled (?:for|on)\b"),
 ]
 ZH_CUES: list[tuple[str, str]] = [
     ("moderator", r"主持(?:了)?(?:主旨演讲|主题演讲|圆桌|分论坛|讨论|对话|研讨环节|专题|交流环节|单元|环节|平行)|担任主持人"),
@@ -133,6 +136,8 @@ def _best(options: list[Cue]) -> str | None:
     specific = [c for c in options if c.role in SPECIFIC]
     if specific:
         return min(specific, key=lambda c: ROLE_ORDER.index(c.role)).role
+    if any(c.role == "speaker" for c in options):  # attended and spoke: a speaker (as in merge_role)
+        return "speaker"
     return options[0].role
 
 
