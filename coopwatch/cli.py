@@ -208,9 +208,18 @@ def build_query(args: argparse.Namespace):
             raise ConfigError(f'--pair {args.pair!r}: expected two places separated by a comma, e.g. "Hong Kong,Shanghai"')
         pair = tuple(sorted(parts))
     return Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
-                 cities=args.city, pair=pair, speaker=args.speaker, org=args.org, event_type=args.event_type,
+                 cities=args.city, pair=pair, speaker=args.speaker, speaker_key=speaker_key_of(args.speaker), org=args.org, event_type=args.event_type,
                  topic=args.topic, events_only=args.events_only, limit=args.limit, offset=args.offset,
                  facets=args.facets)
+
+
+def speaker_key_of(name: str | None) -> str | None:
+    """Return the registry key the structurer gives this name (the same person however written)."""
+    if not name:
+        return None
+    from ingest.structure import person_key
+
+    return person_key(name) or None
 
 
 def cmd_search(args: argparse.Namespace) -> int:

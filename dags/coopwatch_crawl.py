@@ -212,26 +212,13 @@ def announce_reports(source_name: str, indexed: dict, outlet_events=None) -> Non
 @task(trigger_rule="all_done")
 def report_health(source_name: str, params=None) -> list[dict]:
     """Log the source's health; warn when it has yielded nothing for several runs in a row."""
-    from ingest.state import CrawlState
+    from ingest.state import CrawlState, format_health_line
 
     with CrawlState(run_settings().state_path) as state:
         rows = [h for h in state.source_health(params["empty_runs_warning"]) if h["source"] == source_name]
     for row in rows:
-        log_health_row(row)
+        (log.warning if row.get("warning") else log.info)("%s", format_health_line(row))
     return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
-
-
-def log_health_row(row: dict) -> None:
-    """Log one source's health line, as a warning when the source has gone quiet."""
-    last = (row.get("last_run") or {}).get("counts", {})
-    reasons = ", ".join(f"{k} {v}" for k, v in (row.get("failures") or {}).items()) or "-"
-    line = (f"source={row['source']} last_success={row['last_success'] or 'never'} pages_ok={row['pages_ok']}"
-            f" last_run_new={last.get('new', 0)} events_changed={last.get('events_changed', 0)}"
-            f" empty_runs={row['empty_runs']} failures=[{reasons}]")
-    if row.get("warning"):
-        log.warning("%s WARNING: %s", line, row["warning"])
-    else:
-        log.info("%s", line)
 
 
 @task

@@ -3,16 +3,18 @@
 
 Runs daily at 03:00 UTC. The tasks are independent; a failure in one does not stop the others.
 
-- `optimize_store`: compacts the search store when its backend supports it (SQLite FTS5 optimise,
-  Elasticsearch force-merge); skipped otherwise.
+- `optimize_store`: compacts the search store (SQLite: FTS5 merge, `PRAGMA optimize`, WAL truncation;
+  Elasticsearch: refresh and a force-merge that only expunges deleted documents); skipped for a backend
+  without `optimize()`.
 - `retry_dead_letters`: re-sends documents the Elasticsearch backend could not index; skipped for
   backends without a dead-letter queue.
-- `prune_crawl_state`: forgets failure logs, run records and URLs not seen for `retention_days`.
-- `prune_warcs`: deletes WARC files older than `retention_days` (the reprocess command reads them).
+- `prune_crawl_state`: forgets failure logs, run records and URLs not seen for the retention period.
+- `prune_warcs`: deletes WARC files older than the retention period (the reprocess command reads them).
 - `prune_workdirs`: removes work directories that failed crawl runs left behind.
 - `report_source_health`: logs one line per source (last success, pages, new reports, failures by
   reason) and a warning for each source that yielded nothing for `empty_runs_warning` runs in a row.
 
+The retention period is the coopwatch setting `retention_days` (`COOPWATCH_RETENTION_DAYS`, default 90).
 Trigger with `--conf '{"retention_days": 30}'` to apply another retention once.
 """
 
@@ -44,6 +46,12 @@ def run_settings():
     return Settings.load()
 
 
+def retention_days(params, settings) -> float:
+    """Return this run's retention in days: the run's ``retention_days`` param, else the setting."""
+    override = (params or {}).get("retention_days")
+    return settings.retention_days if override is None else override
+
+
 @dag(
     dag_id="coopwatch_maintenance",
     description="Store optimisation, dead-letter retries, retention of crawl state and WARCs, source health",
@@ -55,8 +63,9 @@ def run_settings():
     doc_md=__doc__,
     tags=["coopwatch", "maintenance"],
     params={
-        "retention_days": Param(90, type="number", minimum=1,
-                                description="keep crawl state, WARC files and work directories this many days"),
+        "retention_days": Param(None, type=["null", "number"], minimum=1,
+                                description="keep crawl state, WARC files and work directories this many days"
+                                            " (default: the retention_days setting, COOPWATCH_RETENTION_DAYS)"),
         "empty_runs_warning": Param(3, type="integer", minimum=1,
                                     description="warn when a source yields nothing this many runs in a row"),
     },
@@ -91,12 +100,15 @@ def retry_dead_letters() -> dict:
     from search import open_backend
 
     with open_backend(run_settings().store) as backend:
-        if not hasattr(backend, "deadletters"):
+        if not hasattr(backend, "retry_dead_letters"):
             raise AirflowSkipException(f"{type(backend).__name__} has no dead-letter queue")
         waiting = len(backend.deadletters.entries(backend.prefix))
-        stats = backend.upsert([])  # an upsert retries every recorded dead letter first
-    log.info("dead letters: %d waiting, %d written, %d still failing", waiting, stats.new + stats.updated, stats.failed)
-    return {"waiting": waiting, "written": stats.new + stats.updated + stats.unchanged, "failed": stats.failed}
+        stats = backend.retry_dead_letters()
+    for doc_id, reason in stats.failures:
+        log.warning("still not indexed: %s: %s", doc_id, reason)
+    written = stats.new + stats.updated + stats.unchanged
+    log.info("dead letters: %d waiting, %d written, %d still failing", waiting, written, stats.failed)
+    return {"waiting": waiting, "written": written, "failed": stats.failed}
 
 
 @task
@@ -104,10 +116,12 @@ def prune_crawl_state(params=None) -> dict:
     """Forget crawl-state rows older than the retention period."""
     from ingest.state import CrawlState
 
-    with CrawlState(run_settings().state_path) as state:
-        deleted = state.prune(older_than_days=params["retention_days"])
-    log.info("pruned %d crawl-state rows older than %s days", deleted, params["retention_days"])
-    return {"deleted": deleted}
+    settings = run_settings()
+    days = retention_days(params, settings)
+    with CrawlState(settings.state_path) as state:
+        deleted = state.prune(older_than_days=days)
+    log.info("pruned %d crawl-state rows older than %s days", deleted, days)
+    return {"deleted": deleted, "retention_days": days}
 
 
 @task
@@ -115,9 +129,11 @@ def prune_warcs(params=None) -> dict:
     """Delete WARC files older than the retention period."""
     from ingest.archive import prune_warcs as prune
 
-    deleted = prune(run_settings().archive_dir, older_than_days=params["retention_days"])
-    log.info("deleted %d WARC files older than %s days", deleted, params["retention_days"])
-    return {"deleted": deleted}
+    settings = run_settings()
+    days = retention_days(params, settings)
+    deleted = prune(settings.archive_dir, older_than_days=days)
+    log.info("deleted %d WARC files older than %s days", deleted, days)
+    return {"deleted": deleted, "retention_days": days}
 
 
 @task
@@ -127,37 +143,26 @@ def prune_workdirs(params=None) -> dict:
     import time
     from pathlib import Path
 
-    root = Path(run_settings().state_path).resolve().parent / "work"
-    cutoff = time.time() - params["retention_days"] * 86400
-    stale = [d for d in root.glob("*/*") if d.is_dir() and d.stat().st_mtime < cutoff]
+    settings = run_settings()
+    days = retention_days(params, settings)
+    root = Path(settings.state_path).resolve().parent / "work"
+    stale = [d for d in root.glob("*/*") if d.is_dir() and d.stat().st_mtime < time.time() - days * 86400]
     for folder in stale:
         shutil.rmtree(folder, ignore_errors=True)
-    return {"deleted": len(stale)}
+    log.info("removed %d work directories older than %s days", len(stale), days)
+    return {"deleted": len(stale), "retention_days": days}
 
 
 @task(trigger_rule="all_done")
 def report_source_health(params=None) -> list[dict]:
     """Log every source's health; warn for sources that yielded nothing for several runs."""
-    from ingest.state import CrawlState
+    from ingest.state import CrawlState, format_health_line
 
     with CrawlState(run_settings().state_path) as state:
         rows = state.source_health(params["empty_runs_warning"])
     for row in rows:
-        log_health_row(row)
+        (log.warning if row.get("warning") else log.info)("%s", format_health_line(row))
     return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
-
-
-def log_health_row(row: dict) -> None:
-    """Log one source's health line, as a warning when the source has gone quiet."""
-    last = (row.get("last_run") or {}).get("counts", {})
-    reasons = ", ".join(f"{k} {v}" for k, v in (row.get("failures") or {}).items()) or "-"
-    line = (f"source={row['source']} last_success={row['last_success'] or 'never'} pages_ok={row['pages_ok']}"
-            f" last_run_new={last.get('new', 0)} events_changed={last.get('events_changed', 0)}"
-            f" empty_runs={row['empty_runs']} failures=[{reasons}]")
-    if row.get("warning"):
-        log.warning("%s WARNING: %s", line, row["warning"])
-    else:
-        log.info("%s", line)
 
 
 coopwatch_maintenance()

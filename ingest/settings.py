@@ -48,6 +48,7 @@ class Settings(BaseModel):
     store: str = "var/coopwatch.sqlite"
     sources: str = "sources/thinktanks.yaml"
     max_pages_per_source: int = Field(500, gt=0)
+    retention_days: int = Field(90, ge=1, description="days to keep crawl state rows, WARC files and work directories")
 
     @classmethod
     def load(cls, config_path: str | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -214,3 +214,19 @@ class CrawlState:
                     "DELETE FROM runs WHERE started < ?"):
             deleted += self.db.execute(sql, (cutoff,)).rowcount
         return deleted
+
+
+def format_health_line(row: dict) -> str:
+    """Return one source's health (a ``source_health`` row) as a single ``key=value`` log line.
+
+    The line ends with ``WARNING: <reason>`` when the source has gone quiet.
+    """
+    last = (row.get("last_run") or {}).get("counts", {})
+    reasons = ", ".join(f"{kind} {count}" for kind, count in (row.get("failures") or {}).items()) or "-"
+    line = (f"source={row['source']} last_success={row.get('last_success') or 'never'}"
+            f" pages_ok={row.get('pages_ok', 0)} last_run_new={last.get('new', 0)}"
+            f" events_changed={last.get('events_changed', 0)} empty_runs={row.get('empty_runs', 0)}"
+            f" failures=[{reasons}]")
+    if row.get("warning"):
+        line += f" WARNING: {row['warning']}"
+    return line

@@ -8,7 +8,9 @@ Semantics every backend must honour (the contract suite in ``tests/search/contra
   Chinese text matches by word/character sequence (``合作`` and ``沪港`` find Chinese reports).
 - Filters are ANDed. List filters (``sources``, ``cities``) match any of their values.
   ``pair`` matches a document whose ``event.city_pairs`` contains that pair (order-insensitive).
-  ``speaker`` matches case-insensitively on a speaker's name (or registry key); ``org`` on an organiser
+  ``speaker`` matches a speaker whose name contains every word of it, in any order, case-insensitively
+  (or whose registry key equals it); ``speaker_key`` also matches that registry key (so 梁振英 finds
+  "Leung Chun-ying" when the structurer's registry knows both); ``org`` on an organiser
   or speaker affiliation (substring, case-insensitive). ``since``/``until`` are inclusive ISO dates on
   ``Document.date`` (event date, else publication date).
 - Results: best match first when there is text, else newest ``date`` first; ``total`` counts all matches.
@@ -45,6 +47,7 @@ class Query:
     cities: list[str] = field(default_factory=list)
     pair: tuple[str, str] | None = None
     speaker: str | None = None
+    speaker_key: str | None = None  # registry key of the same person, matched as an alternative to ``speaker``
     org: str | None = None
     event_type: str | None = None
     topic: str | None = None

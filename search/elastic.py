@@ -753,8 +753,9 @@ def event_filter_clauses(query: Query) -> list[dict[str, Any]]:
     if query.speaker:
         who = fold(query.speaker)
         words = name_words(query.speaker) or who
+        keys = [who] + ([fold(query.speaker_key)] if query.speaker_key else [])
         speaker = {"bool": {"should": [{"match": {"speakers.name_words": {"query": words, "operator": "and"}}},
-                                       {"term": {"speakers.key_folded": who}}],
+                                       {"terms": {"speakers.key_folded": keys}}],
                             "minimum_should_match": 1}}
         filters.append({"nested": {"path": "speakers", "query": speaker}})
     if query.org:

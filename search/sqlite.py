@@ -37,7 +37,7 @@ from search.text import (
     segment_query_run,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: speaker_words facet rows (word-subset speaker filter)
 BATCH_SIZE = 500
 FACET_LIMIT = 50
 MIN_PREFIX = 8
@@ -135,7 +135,17 @@ class SQLiteBackend(SearchBackend):
             )
         with self._lock:
             self._conn.executescript(SCHEMA)
+        if 0 < version < 2:
+            self._rebuild_facets()
+        with self._lock:
             self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _rebuild_facets(self) -> None:
+        """Recompute every document's facet rows from its stored event (a schema upgrade adds new kinds)."""
+        rows = self._conn.execute("SELECT doc_rowid, event FROM documents WHERE event IS NOT NULL").fetchall()
+        with self._transaction():
+            for rowid, event in rows:
+                self._write_facets(rowid, facet_rows(EventReport.from_dict(json.loads(event))))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -450,7 +460,7 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
     if query.pair:
         where.add(facet_condition(("city_pair",), "f.norm = ?"), "city_pair", pair_norm(query.pair))
     if query.speaker:
-        add_speaker_filter(where, query.speaker)
+        add_speaker_filter(where, query.speaker, query.speaker_key)
     if query.org:
         where.add(facet_condition(("organization", "affiliation"), "f.norm LIKE ? ESCAPE '\\'"),
                   "organization", "affiliation", "%" + escape_like(fold(query.org)) + "%")
@@ -458,13 +468,15 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
         where.add(facet_condition(("topic",), "f.norm = ?"), "topic", fold(query.topic))
 
 
-def add_speaker_filter(where: Conditions, speaker: str) -> None:
+def add_speaker_filter(where: Conditions, speaker: str, speaker_key: str | None = None) -> None:
     """Match a speaker whose name has every word of the query (in any order), or whose registry key is it."""
     words = name_words(speaker).split() or [fold(speaker)]
     tests = " AND ".join("(' ' || f.norm || ' ') LIKE ? ESCAPE '\\'" for _ in words)
     patterns = ["% " + escape_like(w) + " %" for w in words]
-    where.add(f"({facet_condition(('speaker_words',), tests)} OR {facet_condition(('speaker_key',), 'f.norm = ?')})",
-              "speaker_words", *patterns, "speaker_key", fold(speaker))
+    keys = [fold(speaker)] + ([fold(speaker_key)] if speaker_key else [])
+    key_test = f"f.norm IN ({','.join('?' * len(keys))})"
+    where.add(f"({facet_condition(('speaker_words',), tests)} OR {facet_condition(('speaker_key',), key_test)})",
+              "speaker_words", *patterns, "speaker_key", *keys)
 
 
 def end_of_period(until: str) -> str:

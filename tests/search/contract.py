@@ -374,6 +374,9 @@ class BackendContract:
 
     def test_filter_speaker_by_registry_key(self, backend, docs):
         assert self.find(backend, docs, speaker="alice-wong") == {"en_forum"}
+        # the same person written another way: the caller passes the registry key along with the name
+        assert self.find(backend, docs, speaker="Wong A.", speaker_key="alice-wong") == {"en_forum"}
+        assert self.find(backend, docs, speaker="Wong A.", speaker_key="nobody") == set()
 
     def test_filter_org_matches_organiser_or_affiliation_substring(self, backend, docs):
         assert self.find(backend, docs, org="international studies") == {"en_forum"}

@@ -230,3 +230,20 @@ def test_verify_can_be_turned_off_for_https():
     assert settings.verify is False
     with pytest.warns(Warning):
         settings.client()
+
+
+def test_optimize_refreshes_and_merges_the_write_index_without_losing_documents(make_backend):
+    backend = make_backend()
+    docs = corpus_documents()
+    backend.upsert(docs.values())
+    backend.delete(docs["en_news"].id)
+    changed = make_doc("zh_news", "Changed", "Changed text.", source="thinktank-c", language="zh")
+    assert backend.upsert([changed]).updated == 1  # an update leaves a deleted copy in its segment
+    index = backend.alias_index(backend.write_alias)
+    backend.optimize()  # no refresh() before: optimize makes the writes visible itself
+    assert backend.count() == 4
+    assert backend.search(Query(text="Changed")).total == 1
+    segments = backend.client.cat.segments(index=index, format="json")
+    assert segments and all(s["committed"] == "true" for s in segments)  # the merge flushed to disk
+    backend.optimize()  # again: nothing left to merge, still no error
+    assert backend.count() == 4

@@ -249,3 +249,54 @@ def test_every_annotated_speaker_name_finds_its_report():
                 if docs[report["id"]].id not in found:
                     missed.append((report["id"], name))
     assert missed == []
+
+
+def fts_data_rows(path: str) -> int:
+    """Return how many rows the FTS5 index's own data table holds (fewer once segments are merged)."""
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM documents_fts_data").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_optimize_merges_the_index_and_truncates_the_wal(store_path):
+    docs = corpus_documents()
+    with SQLiteBackend(store_path) as store:
+        for n in range(3):  # one transaction each, so one index segment each
+            store.upsert([make_doc(f"port-{n}", f"Ningbo port {n}", f"Ningbo and Zhoushan share port {n}.")])
+        store.upsert(docs.values())
+        before = fts_data_rows(store_path)
+        store.optimize()
+        assert fts_data_rows(store_path) < before
+        assert os.path.getsize(store_path + "-wal") == 0
+        assert store.count() == 8
+        assert [h.id for h in store.search(Query(text="樊纲")).hits] == [docs["zh_forum"].id]
+        assert store.search(Query(text="Zhoushan")).total == 3
+        store.optimize()  # again, on an already merged index: a no-op, not an error
+    conn = sqlite3.connect(store_path)
+    try:
+        conn.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        conn.close()
+
+
+def test_store_from_schema_1_gets_speaker_word_rows_on_open(tmp_path):
+    """A store written before speaker_words rows existed is upgraded in place when opened."""
+    import sqlite3
+
+    from ingest.models import Document, EventReport, Speaker
+    from search.base import Query
+    from search.sqlite import SQLiteBackend
+
+    path = str(tmp_path / "old.sqlite")
+    event = EventReport(is_event_report=True, speakers=[Speaker("Vivian Tsang Mei-ling")])
+    with SQLiteBackend(path) as backend:
+        backend.upsert([Document(id="d1", url="http://h/1", source="s", title="t", text="x", event=event)])
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM document_facets WHERE kind='speaker_words'")
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with SQLiteBackend(path) as backend:
+        assert backend.search(Query(speaker="Vivian Tsang")).total == 1
