@@ -106,3 +106,46 @@ def test_chinese_query_returns_the_shanghai_hong_kong_report(demo_runs):
 def test_robots_disallowed_page_is_never_stored(demo_runs):
     _, _, cwd, env = demo_runs
     assert not any("/private/" in h["url"] for h in search_json("", cwd, env)["results"])
+
+
+def cli(args, cwd, env):
+    result = run(["coopwatch.cli", *args], cwd, env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_structured_filters_find_the_demo_events(demo_runs):
+    _, _, cwd, env = demo_runs
+    pair = search_json("", cwd, env, "--pair", "Hong Kong,Shanghai", "--events-only")["results"]
+    assert {h["url"].split("/", 3)[3] for h in pair} >= {"news/2025/shanghai-hong-kong-urban-renewal-symposium.html",
+                                                          "xwdt/202511/t20251119_4188.html"}
+    assert all(h["is_event_report"] for h in pair)
+    tsang = search_json("", cwd, env, "--speaker", "Vivian Tsang")["results"]  # written two ways on two pages
+    assert len(tsang) == 2
+    forums = search_json("", cwd, env, "--type", "forum", "--events-only")["results"]
+    assert forums and all(h["event_type"] == "forum" for h in forums)
+    macao = search_json("", cwd, env, "--city", "Macao", "--events-only", "--lang", "en")["results"]
+    assert macao and all("Macao" in h["cities"] and h["language"] == "en" for h in macao)
+
+
+def test_show_stats_and_reprocess_commands(demo_runs):
+    _, _, cwd, env = demo_runs
+    hit = search_json("沪港", cwd, env, "--events-only")["results"][0]
+    shown = json.loads(cli(["show", hit["id"][:10], "--json"], cwd, env))
+    assert shown["id"] == hit["id"] and shown["event"]["is_event_report"]
+    assert any(s["name"] for s in shown["event"]["speakers"])
+    assert "speaker:" in cli(["show", hit["id"]], cwd, env)
+    stats = cli(["stats"], cwd, env)
+    assert "harbour" in stats and "robots 1" in stats and "extract 1" in stats
+    reprocessed = cli(["reprocess"], cwd, env)  # from the WARC archive: unchanged documents stay unchanged
+    assert "reprocess summary" in reprocessed
+
+
+def test_structure_command_prints_the_report_json(demo_runs):
+    _, _, cwd, env = demo_runs
+    page = ROOT / "demo" / "sites" / "harbour" / "news" / "2025" / "shanghai-hong-kong-urban-renewal-symposium.html"
+    report = json.loads(cli(["structure", str(page), "--json"], cwd, env))
+    assert list(report) == ["is_event_report", "event_type", "event_name", "theme", "event_date", "venue",
+                            "organizers", "speakers", "cities", "city_pairs", "sessions", "participant_count", "topics"]
+    assert report["is_event_report"] and report["city_pairs"] == [["Hong Kong", "Shanghai"]]
+    assert all(set(s) == {"name", "title", "affiliation", "role", "evidence"} for s in report["speakers"])
