@@ -73,6 +73,7 @@ class CrawlState:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a power cut may undo the last commits
         self.db.execute("PRAGMA busy_timeout=60000")
         self.db.executescript(SCHEMA)
 
