@@ -68,6 +68,8 @@ def _add_crawl(sub) -> None:
     p.add_argument("--source", action="append", dest="source_names", metavar="NAME",
                    help="crawl only this source (repeatable)")
     p.add_argument("--max-pages", type=int, help="listing pages to follow per start URL (backfill deeper)")
+    p.add_argument("--refetch", action="store_true",
+                   help="fetch every page in full, without conditional requests (after restoring or wiping a store)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
@@ -77,8 +79,9 @@ def _add_search(sub) -> None:
                                    "An empty query with filters lists matching documents, newest first.")
     p.add_argument("query", nargs="?", default="", help="words to find (quote phrases for the shell)")
     p.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
-    p.add_argument("--since", help="on or after this date (YYYY-MM-DD; event date, else publication date)")
-    p.add_argument("--until", help="on or before this date (YYYY-MM-DD)")
+    p.add_argument("--since", type=iso_date, help="on or after this date (YYYY-MM-DD, YYYY-MM or YYYY; "
+                                                  "event date, else publication date)")
+    p.add_argument("--until", type=iso_date, help="on or before this date (YYYY-MM-DD, YYYY-MM or YYYY)")
     p.add_argument("--lang", choices=["en", "zh"], help="only this language")
     p.add_argument("--city", action="append", default=[], help="involves this city (English name, repeatable)")
     p.add_argument("--pair", help='city pair that cooperates, e.g. "Hong Kong,Shanghai"')
@@ -87,10 +90,29 @@ def _add_search(sub) -> None:
     p.add_argument("--type", dest="event_type", help="event type: symposium, forum, seminar, conference, ...")
     p.add_argument("--topic", help="topic from the vocabulary: trade, finance, talent, technology, ...")
     p.add_argument("--events-only", action="store_true", help="only event reports")
-    p.add_argument("--limit", type=int, default=10, help="results per page (default 10)")
-    p.add_argument("--offset", type=int, default=0, help="skip this many results")
+    p.add_argument("--limit", type=count, default=10, help="results per page (default 10)")
+    p.add_argument("--offset", type=count, default=0, help="skip this many results")
     p.add_argument("--facets", action="store_true", help="also print facet counts")
     p.add_argument("--json", action="store_true", help='print {"total": N, "results": [...]} as JSON')
+
+
+def iso_date(value: str) -> str:
+    """Accept YYYY, YYYY-MM or YYYY-MM-DD (a real date); explain the form otherwise."""
+    import datetime as dt
+
+    formats = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
+    try:
+        dt.datetime.strptime(value, formats[len(value)])
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY") from None
+    return value
+
+
+def count(value: str) -> int:
+    """Accept a whole number >= 0."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r}: use a whole number, 0 or more")
+    return int(value)
 
 
 def _add_show(sub) -> None:
@@ -137,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:  # a page without an article is recorded with its reason; no need to shout
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
         logging.getLogger("htmldate").setLevel(logging.ERROR)
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     if not args.command:
         parser.print_help()
         return 2
@@ -144,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (ConfigError, BackendConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # plain: a wrapped path could not be copied
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a store that cannot be reached is a user problem, not a crash
+        if not (isinstance(exc, ConnectionError) or type(exc).__module__.startswith(("elasticsearch", "elastic_transport"))):
+            raise
+        store = getattr(args, "store", None) or "COOPWATCH_STORE"
+        print(f"error: Elasticsearch store {store} cannot be used: {type(exc).__name__}: {exc}\n"
+              "  check COOPWATCH_STORE, the credentials (COOPWATCH_ES_*) and that the node is running", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -169,7 +199,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             progress.advance(task["id"])
 
         summaries = run_crawl(settings, args.source_names, args.max_pages, progress=on_url,
-                              on_discovered=on_discovered, on_source=on_source)
+                              on_discovered=on_discovered, on_source=on_source, refetch=args.refetch)
     if args.json:
         print(json.dumps([asdict(s) for s in summaries], indent=2, ensure_ascii=False))
     else:

@@ -26,7 +26,7 @@ from ingest.pipeline import (
 )
 from ingest.settings import Settings
 from ingest.sources import Source, load_sources
-from ingest.state import CrawlState
+from ingest.state import CrawlState, store_identity
 from search import open_backend
 from search.base import SearchBackend, UpsertStats
 
@@ -66,7 +66,7 @@ def index_stage(docs_paths: Iterable[str | Path], store: str, state_path: str | 
                 events_changed += _count_changed_events(backend, batch)
                 stats = backend.upsert(batch)
                 totals.add(stats)
-                _commit_validators(state_path, batch, stats)
+                _commit_validators(state_path, store, batch, stats)
     return {"new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged,
             "failed": totals.failed, "events_changed": events_changed,
             "failures": [f"{doc_id[:12]}: {reason}" for doc_id, reason in totals.failures[:20]]}
@@ -77,23 +77,23 @@ def _count_changed_events(backend: SearchBackend, docs: list[Document]) -> int:
     return sum(1 for d in docs if d.event and d.event.is_event_report and stored.get(d.id) != d.content_hash)
 
 
-def _commit_validators(state_path: str | None, docs: list[Document], stats: UpsertStats) -> None:
+def _commit_validators(state_path: str | None, store: str, docs: list[Document], stats: UpsertStats) -> None:
     if not state_path:
         return
     failed = {doc_id for doc_id, _ in stats.failures}
     with CrawlState(state_path) as state:
-        state.mark_indexed(d.url for d in docs if d.id not in failed)
+        state.mark_indexed((d.url for d in docs if d.id not in failed), store_identity(store))
 
 
 def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: int | None = None,
                  progress: Callable[[str, str], None] | None = None,
-                 on_discovered: Callable[[int], None] | None = None) -> SourceSummary:
+                 on_discovered: Callable[[int], None] | None = None, refetch: bool = False) -> SourceSummary:
     """Run discover -> fetch+extract -> structure -> index for one source and record the run."""
     summary = SourceSummary(source.name)
     with CrawlState(settings.state_path) as state:
         run_id = state.start_run(source.name)
     try:
-        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered)
+        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         summary.error = f"{type(exc).__name__}: {exc}"
     with CrawlState(settings.state_path) as state:
@@ -102,16 +102,16 @@ def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: i
 
 
 def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
-                max_pages: int | None, progress, on_discovered) -> None:
+                max_pages: int | None, progress, on_discovered, refetch: bool = False) -> None:
     fetcher = make_fetcher(source_settings(settings, source))  # one robots.txt cache for the whole run
     try:
-        _run_stages(summary, source, settings, workdir, max_pages, progress, on_discovered, fetcher)
+        _run_stages(summary, source, settings, workdir, max_pages, progress, on_discovered, fetcher, refetch)
     finally:
         fetcher.close()
 
 
 def _run_stages(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
-                max_pages: int | None, progress, on_discovered, fetcher) -> None:
+                max_pages: int | None, progress, on_discovered, fetcher, refetch: bool = False) -> None:
     found = discover_stage(source.name, settings, workdir, max_pages=max_pages, fetcher=fetcher)
     summary.discovered = found["count"]
     failures: Counter[str] = Counter({k.split(":", 1)[0]: v for k, v in found["discovery_failures"].items()})
@@ -119,7 +119,7 @@ def _run_stages(summary: SourceSummary, source: Source, settings: Settings, work
         on_discovered(found["count"])
     for start, end in found["batches"]:  # index batch by batch: a crash loses at most one batch of work
         fetched = fetch_stage(source.name, found["path"], settings, workdir, start, end, progress=progress,
-                              fetcher=fetcher)
+                              fetcher=fetcher, conditional=not refetch)
         summary.fetched += fetched["fetched"]
         summary.not_modified += fetched["not_modified"]
         summary.failed += fetched["failed"]
@@ -136,8 +136,11 @@ def _run_stages(summary: SourceSummary, source: Source, settings: Settings, work
 
 
 def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pages: int | None = None,
-              progress=None, on_discovered=None, on_source=None) -> list[SourceSummary]:
-    """Crawl the configured sources (all enabled, or the named ones) into the store."""
+              progress=None, on_discovered=None, on_source=None, refetch: bool = False) -> list[SourceSummary]:
+    """Crawl the configured sources (all enabled, or the named ones) into the store.
+
+    ``refetch`` sends no conditional requests (use it after restoring or wiping a store).
+    """
     sources = select_sources(settings, source_names)
     workdir = Path(settings.state_path).parent / "work" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     summaries = []
@@ -145,7 +148,7 @@ def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pag
         for source in sources:
             if on_source:
                 on_source(source)
-            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered))
+            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered, refetch))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return summaries

@@ -19,6 +19,7 @@ from ingest.models import Page
 
 SOURCE_HEADER = "WARC-Coopwatch-Source"
 KIND_HEADER = "WARC-Coopwatch-Kind"  # article, listing, feed or sitemap
+URL_HEADER = "WARC-Coopwatch-Url"  # the canonical URL we asked for (the document key), when redirected
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}  # body is stored decoded
 
 
@@ -56,7 +57,8 @@ class WarcArchive:
         record = self._writer.create_warc_record(
             page.final_url or page.url, "response", payload=BytesIO(page.body or b""),
             http_headers=http_headers,
-            warc_headers_dict={SOURCE_HEADER: self.source, KIND_HEADER: kind, "WARC-Date": _warc_date(page.fetched_at)},
+            warc_headers_dict={SOURCE_HEADER: self.source, KIND_HEADER: kind, URL_HEADER: page.url,
+                               "WARC-Date": _warc_date(page.fetched_at)},
         )
         self._writer.write_record(record)
         self._file.flush()
@@ -95,7 +97,7 @@ def _read_warc(path: Path) -> Iterator[ArchivedResponse]:
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 yield ArchivedResponse(
-                    url=record.rec_headers.get_header("WARC-Target-URI"),
+                    url=record.rec_headers.get_header(URL_HEADER) or record.rec_headers.get_header("WARC-Target-URI"),
                     source=record.rec_headers.get_header(SOURCE_HEADER) or path.parent.name,
                     status=int(record.http_headers.get_statuscode() or 0),
                     headers=dict(record.http_headers.headers),

@@ -24,7 +24,7 @@ from ingest.extract import ExtractionError, extract_article
 from ingest.models import Article, Document, EventReport
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
-from ingest.state import CrawlState
+from ingest.state import CrawlState, store_identity
 
 BATCH_SIZE = 50
 MAX_SITEMAPS = 20
@@ -173,12 +173,15 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
 # ---------------------------------------------------------------- fetch + extract
 
 def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, workdir: str | Path,
-                start: int = 0, end: int | None = None, progress: Progress | None = None, fetcher=None) -> dict:
+                start: int = 0, end: int | None = None, progress: Progress | None = None, fetcher=None,
+                conditional: bool = True) -> dict:
     """Fetch and extract one batch of URLs; write ``articles-<start>.jsonl``; return path and counts.
 
-    A URL whose stored copy is current costs one conditional request. Every failure is recorded in the
-    crawl state with its reason and the batch goes on.
+    A URL whose copy in this store is current costs one conditional request (``conditional=False``
+    fetches everything in full). Every failure is recorded in the crawl state with its reason and
+    the batch goes on.
     """
+    store = store_identity(settings.store)
     source = get_source(settings, source_name)
     urls = [row["url"] for row in read_jsonl(urls_path)][start:end]
     counts: Counter[str] = Counter()
@@ -189,7 +192,7 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
         try:
             for url in urls:
-                outcome = _fetch_one(url, source, fetcher, state, archive, articles, reasons)
+                outcome = _fetch_one(url, source, fetcher, state, archive, articles, reasons, store, conditional)
                 counts[outcome] += 1
                 if progress:
                     progress(url, outcome)
@@ -204,8 +207,8 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
 
 
 def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: WarcArchive,
-               articles: list[dict], reasons: Counter[str]) -> str:
-    etag, last_modified, body_hash = state.validators(url)
+               articles: list[dict], reasons: Counter[str], store: str, conditional: bool = True) -> str:
+    etag, last_modified, body_hash = state.validators(url, store) if conditional else (None, None, None)
     page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
     archive.write_page(page)
     if not page.ok:

@@ -12,12 +12,14 @@ Environment variables are the upper-cased keys with a ``COOPWATCH_`` prefix
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_USER_AGENT = "coopwatch/0.1 (+https://github.com/coopwatch/coopwatch; event-report research crawler)"
 
@@ -55,17 +57,32 @@ class Settings(BaseModel):
         """Build settings from defaults, the config file, the environment, then explicit overrides."""
         env = dict(os.environ if env is None else env)
         data: dict[str, Any] = {}
+        origin: dict[str, str] = {}  # key -> where its value came from, for error messages
         path = config_path or env.get("COOPWATCH_CONFIG")
         if path is None and Path("coopwatch.yaml").exists():
             path = "coopwatch.yaml"
-        if path:
-            data.update(_read_config_file(path))
-        data.update(_read_env(env))
-        data.update({k: v for k, v in overrides.items() if v is not None})
+        layers = [(_read_config_file(path) if path else {}, "file"), (_read_env(env), "env"),
+                  ({k: v for k, v in overrides.items() if v is not None}, "option")]
+        for layer, where in layers:
+            data.update(layer)
+            origin.update(dict.fromkeys(layer, where))
         try:
             return cls(**data)
         except ValidationError as exc:
-            raise ConfigError(_explain(exc, path)) from None
+            raise ConfigError(_explain(exc, path, origin, env)) from None
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _check_allow_hosts(cls, values: list[str]) -> list[str]:
+        for entry in values:
+            if "/" in entry:
+                try:
+                    ipaddress.ip_network(entry.strip("[]"), strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not a network (e.g. 10.0.0.0/8)") from None
+            elif not re.fullmatch(r"[\w.:\[\]-]+", entry):
+                raise ValueError(f"{entry!r} is not a host name, IP address or network") from None
+        return values
 
 
 def _read_config_file(path: str) -> dict[str, Any]:
@@ -110,11 +127,17 @@ def _line_of_key(text: str, key: str) -> int:
     return 1
 
 
-def _explain(exc: ValidationError, path: str | None) -> str:
+def _explain(exc: ValidationError, path: str | None, origin: dict[str, str], env: dict[str, str]) -> str:
     parts = []
     text = Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else ""
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
-        where = f"{path}:{_line_of_key(text, key.split('.')[0])}" if path else "settings"
-        parts.append(f"{where}: {key}: {err['msg']} (or set COOPWATCH_{key.split('.')[0].upper()})")
+        key = str(err["loc"][0]) if err["loc"] else "?"
+        msg = err["msg"].removeprefix("Value error, ")
+        variable = f"COOPWATCH_{key.upper()}"
+        if origin.get(key) == "env":
+            parts.append(f"environment variable {variable}={env.get(variable)!r}: {msg}")
+        elif origin.get(key) == "file":
+            parts.append(f"{path}:{_line_of_key(text, key)}: {key}: {msg} (or set {variable})")
+        else:
+            parts.append(f"option {key}: {msg}")
     return "; ".join(parts)

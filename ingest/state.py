@@ -9,6 +9,7 @@ and the idempotent upsert means nothing is duplicated.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,20 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_source ON runs(source, id);
 """
+ANY_STORE = "*"  # validators of a page without an article hold whatever store is used
+
+
+def store_identity(store: str, env: dict[str, str] | None = None) -> str:
+    """Return a stable name for a store: the absolute SQLite path, or the Elasticsearch URL and index prefix.
+
+    Committed validators belong to the store the document went into, so crawling into a new or
+    different store fetches every page in full instead of trusting 304s for documents it lacks.
+    """
+    env = os.environ if env is None else env
+    if store.startswith(("http://", "https://")):
+        return f"{store.rstrip('/')}#{env.get('COOPWATCH_ES_INDEX', 'coopwatch')}"
+    path = store.removeprefix("sqlite:///").removeprefix("sqlite://")
+    return str(Path(path).resolve())
 
 
 def utcnow() -> str:
@@ -76,6 +91,9 @@ class CrawlState:
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a power cut may undo the last commits
         self.db.execute("PRAGMA busy_timeout=60000")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(urls)")}
+        if "indexed_in" not in columns:  # store identity the committed validators belong to
+            self.db.execute("ALTER TABLE urls ADD COLUMN indexed_in TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -93,10 +111,17 @@ class CrawlState:
             " last_success, failures FROM urls WHERE url = ?", (url,)).fetchone()
         return UrlState(*row) if row else None
 
-    def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
-        """Return the committed (etag, last_modified, body_hash) of a URL, if any."""
-        row = self.db.execute("SELECT etag, last_modified, body_hash FROM urls WHERE url = ?", (url,)).fetchone()
-        return row if row else (None, None, None)
+    def validators(self, url: str, store: str | None = None) -> tuple[str | None, str | None, str | None]:
+        """Return the committed (etag, last_modified, body_hash) of a URL, if any, for that store.
+
+        With ``store`` (a :func:`store_identity`), validators committed for another store are not
+        returned: the document is not in this store, so the page must be fetched in full.
+        """
+        row = self.db.execute("SELECT etag, last_modified, body_hash, indexed_in FROM urls WHERE url = ?",
+                              (url,)).fetchone()
+        if not row or (store is not None and row[3] not in (store, ANY_STORE)):
+            return (None, None, None)
+        return row[:3]
 
     def record_success(self, url: str, source: str, etag: str | None, last_modified: str | None,
                        body_hash: str | None, commit: bool = False) -> None:
@@ -123,8 +148,8 @@ class CrawlState:
                           last_modified: str | None, body_hash: str | None) -> None:
         """Record a page that has no article; keep its validators so an unchanged copy is not re-read."""
         self.record_failure(url, source, reason, status="no_article")
-        self.db.execute("UPDATE urls SET etag=?, last_modified=?, body_hash=? WHERE url=?",
-                        (etag, last_modified, body_hash, url))
+        self.db.execute("UPDATE urls SET etag=?, last_modified=?, body_hash=?, indexed_in=? WHERE url=?",
+                        (etag, last_modified, body_hash, ANY_STORE, url))
 
     def record_failure(self, url: str, source: str, reason: str, status: str = "failed") -> None:
         """Record a failed fetch or a page without an article, with its reason."""
@@ -133,13 +158,13 @@ class CrawlState:
         self.db.execute("UPDATE urls SET status=?, reason=?, failures=failures+1 WHERE url=?", (status, reason, url))
         self.db.execute("INSERT INTO failures(url, source, at, reason) VALUES (?,?,?,?)", (url, source, now, reason))
 
-    def mark_indexed(self, urls: Iterable[str]) -> None:
-        """Commit pending validators of URLs whose documents are now stored."""
+    def mark_indexed(self, urls: Iterable[str], store: str | None = None) -> None:
+        """Commit pending validators of URLs whose documents are now stored (in ``store``)."""
         self.db.execute("BEGIN")
         self.db.executemany(
-            "UPDATE urls SET etag=pending_etag, last_modified=pending_last_modified, body_hash=pending_body_hash"
-            " WHERE url=? AND (pending_etag IS NOT NULL OR pending_last_modified IS NOT NULL"
-            " OR pending_body_hash IS NOT NULL)", [(u,) for u in urls])
+            "UPDATE urls SET etag=pending_etag, last_modified=pending_last_modified, body_hash=pending_body_hash,"
+            " indexed_in=? WHERE url=? AND (pending_etag IS NOT NULL OR pending_last_modified IS NOT NULL"
+            " OR pending_body_hash IS NOT NULL)", [(store, u) for u in urls])
         self.db.execute("COMMIT")
 
     def _touch(self, url: str, source: str, now: str) -> None:

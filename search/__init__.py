@@ -17,8 +17,13 @@ def open_backend(store: str | None = None):
     """Open the backend a store location names: ``http(s)://...`` is Elasticsearch, anything else SQLite."""
     location = store_location(store)
     if location.startswith(("http://", "https://")):
-        from search.elastic import ElasticsearchBackend
+        try:
+            from search.elastic import ElasticsearchBackend
+        except ImportError as exc:
+            from search.base import BackendConfigError
 
+            raise BackendConfigError(f"{location} is an Elasticsearch store but the client is not installed "
+                                     f"({exc.name}): run .venv/bin/pip install -e '.[es]'") from None
         return ElasticsearchBackend.from_url(location)
     from search.sqlite import SQLiteBackend
 

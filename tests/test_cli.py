@@ -75,3 +75,17 @@ def test_search_on_empty_store_gives_json_with_total_and_results(tmp_path, capsy
 def test_bad_pair_is_explained(tmp_path, capsys):
     code = main(["--store", str(tmp_path / "s.sqlite"), "search", "x", "--pair", "Hong Kong"])
     assert code == 2 and "expected two places" in capsys.readouterr().err
+
+
+def test_bad_dates_and_counts_are_refused_with_the_expected_form(tmp_path):
+    for args, expected in ((["--since", "yesterday"], "use YYYY-MM-DD"), (["--until", "2025-02-30"], "is not a date"),
+                           (["--limit", "-5"], "0 or more")):
+        result = run_cli("--store", str(tmp_path / "s.sqlite"), "search", "x", *args)
+        assert result.returncode == 2 and expected in result.stderr, result.stderr
+    assert run_cli("--store", str(tmp_path / "s.sqlite"), "search", "x", "--since", "2025-02").returncode == 0
+
+
+def test_unreachable_elasticsearch_is_one_clear_line(tmp_path):
+    result = run_cli("--store", "http://127.0.0.1:9", "search", "x", env={"COOPWATCH_ES_TIMEOUT": "2"})
+    assert result.returncode == 2
+    assert "cannot be used" in result.stderr and "Traceback" not in result.stderr

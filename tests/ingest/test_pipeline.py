@@ -181,3 +181,40 @@ def test_seed_report_is_indexed_and_found_by_speaker(tmp_path):
     with open_backend(settings.store) as backend:
         result = backend.search(Query(text="Fan Gang"))
         assert result.total == 1 and "Symposium" in result.hits[0].title
+
+
+def test_crawl_into_a_new_store_fetches_in_full_and_indexes_everything(tmp_path):
+    """Validators belong to the store the documents went into: a fresh store gets every document."""
+    with LocalServer(make_site()) as server:
+        settings = settings_for(tmp_path, server)
+        run_crawl(settings)
+        fresh = settings.model_copy(update={"store": str(tmp_path / "fresh.sqlite")})
+        [summary] = run_crawl(fresh)
+        assert summary.fetched == 4 and summary.new == 4
+        [again] = run_crawl(fresh)  # and then that store is current: conditional requests only
+        assert again.fetched == 0 and again.not_modified == 5
+    with open_backend(fresh.store) as backend:
+        assert backend.count() == 4
+
+
+def test_refetch_ignores_stored_validators(tmp_path):
+    with LocalServer(make_site()) as server:
+        settings = settings_for(tmp_path, server)
+        run_crawl(settings)
+        server.clear()
+        [summary] = run_crawl(settings, refetch=True)
+        assert not any(r.header("If-None-Match") for r in server.requests)
+        assert summary.new == 0 and summary.unchanged == 4  # fetched in full, nothing rewritten
+
+
+def test_reprocess_keys_redirected_pages_by_the_url_that_was_asked_for(tmp_path):
+    """A page reached through a redirect is stored under the discovered URL; reprocess must not add a second copy."""
+    site = make_site({"/news/3.html": Response(301, "", {"Location": "/moved/3.html"}),
+                      "/moved/3.html": etag_route(article_html("Hong Kong and Shenzhen story 3", 3, "Moved."))})
+    with LocalServer(site) as server:
+        settings = settings_for(tmp_path, server)
+        run_crawl(settings)
+        counts = reprocess(settings)
+    assert counts["new"] == 0 and counts["unchanged"] == 4
+    with open_backend(settings.store) as backend:
+        assert backend.count() == 4

@@ -28,3 +28,15 @@ def test_bad_value_names_line_and_env_alternative(tmp_path):
     config.write_text("retries: -3\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"coopwatch.yaml:1: retries: .*COOPWATCH_RETRIES"):
         Settings.load(str(config), env={})
+
+
+def test_bad_environment_value_names_the_variable():
+    with pytest.raises(ConfigError, match=r"environment variable COOPWATCH_MIN_DELAY='abc': "):
+        Settings.load(env={"COOPWATCH_MIN_DELAY": "abc"})
+
+
+def test_allow_hosts_entries_are_checked():
+    with pytest.raises(ConfigError, match=r"COOPWATCH_ALLOW_HOSTS=.*'10.0.0.0/33' is not a network"):
+        Settings.load(env={"COOPWATCH_ALLOW_HOSTS": "127.0.0.1,10.0.0.0/33"})
+    ok = Settings.load(env={"COOPWATCH_ALLOW_HOSTS": "127.0.0.1,::1,10.0.0.0/8,demo.local,[::1]"})
+    assert len(ok.allow_hosts) == 5
