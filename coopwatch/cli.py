@@ -397,7 +397,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with CrawlState(settings.state_path) as state:
         health = state.source_health()
     table = Table(title=f"sources ({settings.store})")
-    for col in ("source", "last success", "documents", "pages ok", "last run: new", "failures by reason", "warning"):
+    for col in ("source", "last success", "documents", "last run: fetched", "new", "event reports new/changed",
+                "failures by reason", "warning"):
         table.add_column(col)
     names = sorted(set(per_source) | {h["source"] for h in health})
     by_name = {h["source"]: h for h in health}
@@ -405,8 +406,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         h = by_name.get(name, {})
         last = (h.get("last_run") or {}).get("counts", {})
         reasons = ", ".join(f"{k} {v}" for k, v in (h.get("failures") or {}).items())
-        table.add_row(name, h.get("last_success") or "never", str(per_source.get(name, 0)), str(h.get("pages_ok", 0)),
-                      str(last.get("new", "")), reasons or "-", h.get("warning") or "")
+        table.add_row(name, h.get("last_success") or "never", str(per_source.get(name, 0)), str(last.get("fetched", "")),
+                      str(last.get("new", "")), str(last.get("events_changed", "")), reasons or "-", h.get("warning") or "")
     out.print(table)
     return 0
 

@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     for query in DEMO_QUERIES:
         print(f"\n$ coopwatch search {query!r} --limit 3", flush=True)
         cli.main(["search", query, "--limit", "3"])
-    print("\nNext: .venv/bin/coopwatch search --help   (the store is var/coopwatch.sqlite)")
+    from ingest.settings import Settings
+
+    print(f"\nNext: .venv/bin/coopwatch search --help   (the store is {Settings.load().store})")
     return code
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-DEFAULT_USER_AGENT = "coopwatch/0.1 (+https://github.com/coopwatch/coopwatch; event-report research crawler)"
+DEFAULT_USER_AGENT = "coopwatch/0.1 (event-report research crawler; set COOPWATCH_USER_AGENT to add your contact)"
 
 
 class ConfigError(ValueError):

@@ -136,9 +136,15 @@ def test_show_stats_and_reprocess_commands(demo_runs):
     assert any(s["name"] for s in shown["event"]["speakers"])
     assert "speaker:" in cli(["show", hit["id"]], cwd, env)
     stats = cli(["stats"], cwd, env)
-    assert "harbour" in stats and "robots 1" in stats and "extract 1" in stats
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in stats.splitlines() if line.startswith("│")}
+    # after the second (unchanged) run: documents stored, nothing fetched or new in the last run
+    assert rows["harbour"][1] == "9" and rows["harbour"][2:5] == ["0", "0", "0"] and rows["harbour"][5] == "robots 1"
+    assert rows["pearl"][5] == "http 1, extract 1"
+    total = search_json("", cwd, env)["total"]
     reprocessed = cli(["reprocess"], cwd, env)  # from the WARC archive: unchanged documents stay unchanged
     assert "reprocess summary" in reprocessed
+    assert search_json("", cwd, env)["total"] == total
 
 
 def test_structure_command_prints_the_report_json(demo_runs):

@@ -151,3 +151,15 @@ def new_home(template_db: Path, folder: Path, coopwatch_env: dict[str, str]) -> 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template_db, folder / "airflow.db")
     return AirflowHome(folder, dict(coopwatch_env))
+
+
+def require_es_client() -> None:
+    """Skip without the es extra, but fail under CI=true, where it must be installed."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("elasticsearch") is None:
+        reason = "the es extra is not installed: pip install -e '.[es]'"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)

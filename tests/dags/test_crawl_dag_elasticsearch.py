@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.dags.conftest import TIMINGS, coopwatch_env
-from tests.dags.harness import new_home
+from tests.dags.harness import new_home, require_es_client
 
 pytestmark = [pytest.mark.airflow, pytest.mark.es]
 
 SOURCES = ("harbour", "donghai", "pearl")
 
 
+
 def test_crawl_dags_index_into_elasticsearch(airflow_template_db, demo_sites, tmp_path):
-    pytest.importorskip("elasticsearch", reason="the es extra is not installed: pip install -e '.[es]'")
+    require_es_client()
     from search.elastic import ElasticsearchBackend
     from search.base import Query
     from tests.search.es_support import require_test_node, unique_prefix

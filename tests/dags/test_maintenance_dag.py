@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.dags.conftest import TIMINGS, coopwatch_env
-from tests.dags.harness import new_home
+from tests.dags.harness import new_home, require_es_client
 
 pytestmark = pytest.mark.airflow
 
@@ -19,6 +19,7 @@ QUIET_SOURCE = """
     include: ['/no-such-section/']
     min_delay: 0.05
 """
+
 
 
 def aged_warc(archive: Path, name: str, days: float) -> Path:
@@ -79,7 +80,7 @@ def test_retention_defaults_to_the_setting(airflow_template_db, demo_sites, tmp_
 
 @pytest.mark.es
 def test_maintenance_retries_dead_letters_and_optimises_elasticsearch(airflow_template_db, demo_sites, tmp_path):
-    pytest.importorskip("elasticsearch", reason="the es extra is not installed: pip install -e '.[es]'")
+    require_es_client()
     from search.elastic import ElasticsearchBackend
     from tests.search.contract import corpus_documents
     from tests.search.es_support import require_test_node, unique_prefix
