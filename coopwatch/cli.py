@@ -363,12 +363,18 @@ def _print_discovery(source, settings: Settings) -> None:
 
     from ingest.pipeline import discover_stage, read_jsonl
 
+    from ingest.pipeline import make_fetcher, source_settings
+
     with tempfile.TemporaryDirectory() as tmp:
-        found = discover_stage(source.name, settings.model_copy(update={"archive_dir": tmp}), tmp)
-        urls = [row["url"] for row in read_jsonl(found["path"])]
-    out.print(f"  would fetch {len(urls)} article URL(s):", highlight=False)
-    for url in urls:
-        out.print(f"    {url}", highlight=False)
+        fetcher = make_fetcher(source_settings(settings, source))
+        try:
+            found = discover_stage(source.name, settings.model_copy(update={"archive_dir": tmp}), tmp, fetcher=fetcher)
+            urls = [(row["url"], fetcher.robots_allows(row["url"])) for row in read_jsonl(found["path"])]
+        finally:
+            fetcher.close()
+    out.print(f"  would fetch {sum(ok for _, ok in urls)} article URL(s):", highlight=False)
+    for url, allowed in urls:
+        out.print(f"    {url}" + ("" if allowed else "   (disallowed by robots.txt: skipped)"), highlight=False)
     for reason, count in found["discovery_failures"].items():
         out.print(f"  [yellow]discovery problem:[/yellow] {reason} ({count})", highlight=False)
 

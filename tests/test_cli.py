@@ -89,3 +89,19 @@ def test_unreachable_elasticsearch_is_one_clear_line(tmp_path):
     result = run_cli("--store", "http://127.0.0.1:9", "search", "x", env={"COOPWATCH_ES_TIMEOUT": "2"})
     assert result.returncode == 2
     assert "cannot be used" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sources_check_discover_lists_urls_and_marks_robots_disallowed(tmp_path):
+    from coopwatch.demo import DemoSites, render_sources
+
+    with DemoSites(port_base=0) as sites:
+        sources = tmp_path / "demo.yaml"
+        sources.write_text(render_sources(sites.origins), encoding="utf-8")
+        result = run_cli("--sources", str(sources), "sources", "check", "--discover",
+                         env={"COOPWATCH_ALLOW_HOSTS": "127.0.0.1", "COOPWATCH_MIN_DELAY": "0",
+                              "COOPWATCH_MAX_CRAWL_DELAY": "0", "COLUMNS": "200"})
+        article_requests = [r for r in sites.request_log if "/news/20" in r.path or "/xwdt/20" in r.path]
+    assert result.returncode == 0, result.stderr
+    assert "would fetch 9 article URL(s)" in result.stdout
+    assert "/private/2025/board-retreat-notes.html   (disallowed by robots.txt: skipped)" in result.stdout
+    assert article_requests == []  # discovery reads listings, feeds and sitemaps only
