@@ -38,7 +38,7 @@ ZH_NOUNS: list[tuple[str, str]] = [
     (r"工作坊", "workshop"),
     (r"讲座|报告会|讲堂", "lecture"),
     (r"签约仪式|签字仪式|揭牌仪式|启动仪式|成立仪式|仪式|成立大会|签约|揭牌|成立(?![于以之])", "ceremony"),
-    (r"座谈会|交流会|洽谈会|联席会议|工作会议|合作会议|会议|会谈|恳谈会|对接会|推介会|到访|拜访|访问|考察|会见", "meeting"),
+    (r"座谈会|交流会|洽谈会|联席会议|工作会议|合作会议|会议|会谈|恳谈会|对接会|推介会|座谈交流|座谈|到访|拜访|访问|考察|会见", "meeting"),
     (r"会讲|午餐会|晚宴|酒会|招待会|春茗|团拜会|沙龙|发布会|开放日|成果展|展览会|展览|活动", "other"),
 ]
 
@@ -49,7 +49,7 @@ PAST_EN = re.compile(
     r"featured|gave|explored|exchanged|led|joined|visited|toured|met)\b|\b(?:are|is) (?:convening|being held|gathering)\b",
     re.I,
 )
-PAST_ZH = re.compile(r"举行|举办|召开|开幕|闭幕|致辞|主持|发表|出席|表示|指出|作了|介绍|拉开帷幕|成立|签署|参加|与会|围绕|探讨|接待|到访|会见")
+PAST_ZH = re.compile(r"举行|举办|召开|开幕|闭幕|致辞|主持|发表|出席|表示|指出|作了|介绍|拉开帷幕|成立|签署|参加|与会|围绕|探讨|接待|到访|会见|来到|座谈交流|调研")
 FUTURE_EN = re.compile(
     r"\b(?:will be held|will take place|is scheduled|are scheduled|is going to|will (?:be|lead|attend|participate|host|hold|deliver|speak|join|open|address|include|feature|discuss|address)|"
     r"(?:is|are) (?:to|set to|expected to) (?:attend|lead|be|hold|host|visit|deliver|speak|open|take)|"
@@ -58,10 +58,12 @@ FUTURE_EN = re.compile(
 )
 FUTURE_ZH = re.compile(r"定于|将于|将在|将会|拟于|即将|定本周|届时|明[天日](?=[上下]午|晚|将|会|在|于|举|召|开|\(|（|，|,)|下周|欢迎报名|报名方式|敬请|征稿|征文")
 AGENDA_TIME = re.compile(r"\b\d{1,2}[:：]\d{2}\s*(?:am|pm)?\s*[-–—~至]\s*\d{1,2}[:：]\d{2}", re.I)
-LETTER = re.compile(r"^\s*(?:Dear\s+[A-Z]\w*|亲爱的|尊敬的各位)", re.M)
+LETTER = re.compile(r"^\s*(?:Dear\s+[A-Za-z]\w*|亲爱的|尊敬的各位)", re.M)
 POLICY_ZH = re.compile(r"印发|通知|实施意见|行动计划|规划纲要|管理办法|摘要|关键词")
 LISTING_LINE = re.compile(r"(?:Speaker\(s\)|Speakers?\s*:|Topic\s*:|主讲人[:：]|时间[:：])", re.I)
 LEAD = 3
+# A press conference held to announce an event is not the event: it does not make an announcement a report
+PRESS_BRIEFING = re.compile(r"新闻发布会|发布会|记者会|记者招待会|press conference|press briefing|media briefing", re.I)
 
 
 @dataclass
@@ -214,11 +216,13 @@ def _announces_future(lead: str, lang: str) -> bool:
     if lang == "zh":
         if not FUTURE_ZH.search(lead):
             return False
-        past = [s for s in re.split(r"[。！？\n]", lead) if PAST_ZH.search(s) and not FUTURE_ZH.search(s)]
+        past = [s for s in re.split(r"[。！？\n]", lead)
+                if PAST_ZH.search(s) and not FUTURE_ZH.search(s) and not PRESS_BRIEFING.search(s)]
         return not past
     if not FUTURE_EN.search(lead):
         return False
-    return not any(_HELD_EN.search(s) and not FUTURE_EN.search(s) for s in re.split(r"(?<=[.!?])\s+|\n", lead))
+    return not any(_HELD_EN.search(s) and not FUTURE_EN.search(s) and not PRESS_BRIEFING.search(s)
+                   for s in re.split(r"(?<=[.!?])\s+|\n", lead))
 
 
 def _held_zh(text: str) -> bool:

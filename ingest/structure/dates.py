@@ -42,7 +42,7 @@ PUB_LABEL = re.compile(
 DATELINE_AFTER = re.compile(r"^\s*(?:讯|訊|电|電|消息)")
 STRONG_EN = re.compile(
     r"\b(?:was|were|is|are|been)\s+(?:held|convened|organi[sz]ed|hosted|launched|opened|staged|co-?chaired)|took place|"
-    r"\b(?:held|hosts?|hosted|holds|convened|organi[sz]ed|co-?chaired|kicked off|opened|launched|gathered|signed)\b",
+    r"\b(?:held|hosts?|hosted|holds|convened|organi[sz]ed|co-?chaired|kicked off|opened|launched|gathered|signed|attended)\b",
     re.I,
 )
 STRONG_ZH = re.compile(r"举行|举办|召开|开幕|拉开帷幕|开讲|闭幕|成功召开|隆重举行|成立|签署|签约|共同主持|主办|联合主办|到访|接待")
@@ -52,7 +52,9 @@ EVENT_YEAR_EN = re.compile(
     r"\b((?:19|20)\d{2})\s+(?:[A-Z][\w&'’.-]*\s+){0,8}(?:Forum|Summit|Symposium|Seminar|Conference|Meeting|Dialogue|Lecture|Roundtable|Workshop)s?\b"
     r"|\b(?:Forum|Summit|Symposium|Seminar|Conference|Meeting|Dialogue|Roundtable|Workshop)s?\s+((?:19|20)\d{2})\b"
 )
-EVENT_YEAR_ZH = re.compile(r"((?:19|20)\d{2})(?:年度?)?[^，。、\s\d]{0,20}?(?:论坛|研讨会|峰会|年会|会议|座谈会|圆桌会|讲座|大会|交流会|洽谈会|行动|活动|仪式|典礼|春茗)")
+EVENT_YEAR_ZH = re.compile(
+    r"((?:19|20)\d{2})(?:年度?)?[^，。、\s\d]{0,20}?(?:论坛|研讨会|峰会|年会|会议|座谈会|圆桌会|讲座|大会|交流会|洽谈会|推介会|博览会|招待会|行动|活动|仪式|典礼|春茗)"
+    r"|(?:论坛|研讨会|峰会|年会)\s*((?:19|20)\d{2})(?!\d|年)")
 
 
 @dataclass
@@ -232,7 +234,32 @@ def extract_event_date(text: str, lang: str, published: str | None, simp: str | 
         if year is None:
             return None, None
         return date(year, chosen.month, chosen.day).isoformat(), _evidence(text, chosen.start, sentences)
+    wire = _wire_dateline_day(scan, sentences, pub) if lang == "en" else None
+    if wire:
+        return wire.isoformat(), _evidence(text, 0, sentences)
     return _relative_or_month(text, scan, sentences, lang, pub, name_year)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WIRE_DAY = re.compile(rf"(?:^|\n)\s*(?:date \S+\s+)?[A-Z][A-Z .]+,\s*({_MON})\s+(\d{{1,2}})\s*(?:\([A-Za-z ]{{2,20}}\))?\s*(?:--|—|–)")
+_ON_WEEKDAY = re.compile(r"\b(?:today|on (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b", re.I)
+
+
+def _wire_dateline_day(scan: str, sentences: list[tuple[int, str]], pub: date | None) -> date | None:
+    """Return the wire dateline's day when the lead says the event was that day ("HONG KONG, March 21 ... on Tuesday")."""
+    m = _WIRE_DAY.search(scan[:1000])
+    if not m or pub is None:
+        return None
+    try:
+        day = date(pub.year, MONTHS[m.group(1).lower().rstrip(".")], int(m.group(2)))
+    except ValueError:
+        return None
+    if day > pub + timedelta(days=7):
+        day = day.replace(year=day.year - 1)
+    when = _ON_WEEKDAY.search(scan[m.end():m.end() + 400])
+    if not when or (when.group(1) and _WEEKDAYS.index(when.group(1).lower()) != day.weekday()):
+        return None
+    return day
 
 
 _DURATION = re.compile(r"(?:\b(?:[Ss]ince|[Uu]ntil|[Bb]efore|[Ss]tarting|[Ee]ffective|[Dd]eadline:?|[Bb]y)\s+(?:[A-Z][a-z]+day,?\s+)?|自|截至|截止|于?至今)$")
@@ -260,13 +287,25 @@ def _sentence_index(offset: int, sentences: list[tuple[int, str]]) -> int:
 def _choose_mention(mentions: list[DateMention], sentences: list[tuple[int, str]], lang: str) -> DateMention | None:
     """Prefer the first date in a sentence saying the event was held; else the first date in the lead."""
     lead: DateMention | None = None
+    rank = _lead_ranks(sentences, lang)
     for mention in mentions:
         i = _sentence_index(mention.start, sentences)
         if _strong(sentences[i][1], lang):
             return mention
-        if lead is None and i < LEAD_SENTENCES:
+        if lead is None and rank[i] < LEAD_SENTENCES:
             lead = mention
     return lead
+
+
+def _lead_ranks(sentences: list[tuple[int, str]], lang: str) -> list[int]:
+    """Number the sentences from the top, not counting short navigation lines (Home > News, 首页 > 要闻)."""
+    short = 12 if lang == "zh" else 30
+    ranks, count = [], 0
+    for _, sentence in sentences:
+        ranks.append(count)
+        if len(sentence.strip()) >= short and not re.search(r"[>›»]", sentence):
+            count += 1
+    return ranks
 
 
 def _evidence(text: str, offset: int, sentences: list[tuple[int, str]]) -> str:
@@ -279,9 +318,10 @@ def _evidence(text: str, offset: int, sentences: list[tuple[int, str]]) -> str:
 def _relative_or_month(text: str, scan: str, sentences, lang: str, pub: date | None, name_year: int | None):
     """Resolve "today"/"yesterday" (今天/昨天) against the page date, or "held in May" to YYYY-MM."""
     rel = TODAY_ZH if lang == "zh" else TODAY_EN
+    rank = _lead_ranks(sentences, lang)
     for i, (start, sentence) in enumerate(sentences):
         m = rel.search(sentence)
-        if m and pub and (_strong(sentence, lang) or i < LEAD_SENTENCES):
+        if m and pub and (_strong(sentence, lang) or rank[i] < LEAD_SENTENCES):
             back = 1 if m.group(0).lower() in ("yesterday", "昨天", "昨日") else 0
             return (pub - timedelta(days=back)).isoformat(), text[start:start + len(sentence)][:300]
     m = EN_MONTH_ONLY.search(scan) if lang == "en" else None

@@ -65,6 +65,8 @@ ABBREVIATIONS: dict[str, str] = {
     "京": "Beijing", "粤": "Guangdong", "苏": "Jiangsu", "浙": "Zhejiang", "皖": "Anhui",
     "津": "Tianjin", "渝": "Chongqing", "闽": "Fujian", "琼": "Hainan", "台": "Taiwan",
     "杭": "Hangzhou", "宁": "Nanjing", "珠": "Zhuhai", "莞": "Dongguan", "星": "Singapore",
+    "陕": "Shaanxi", "鲁": "Shandong", "湘": "Hunan", "鄂": "Hubei", "赣": "Jiangxi", "蓉": "Chengdu", "豫": "Henan",
+    "滇": "Yunnan", "黔": "Guizhou",
 }
 REGION_COMPOUNDS = {"粤港澳大湾区", "长三角"}
 
@@ -202,6 +204,8 @@ _JOINED_AFTER = re.compile(
     rf"(?:\b(?:memorandum|mou|agreement|accord|programme|program)\s+(?:of understanding\s+)?(?:on|for)\s+(?:the\s+)?"
     rf"(?:joint\s+)?|\bjoint\s+){_PAIR_EN}", re.I)
 _BETWEEN = re.compile(rf"{_COOP_EN}\s+(?:between|of)\s+({_PLACE})\s+and\s+({_PLACE})", re.I)
+# "Hong Kong and Guangdong cooperation joint conference": two places joined by "and" right before a co-operation word
+_AND_COOP = re.compile(rf"(?<![,、]\s)(?<!,)\b({_PLACE})\s+and\s+({_PLACE})\s+(?:{_COOP_EN})", re.I)
 _TWOCITY = re.compile(rf"({_PLACE})\s+and\s+({_PLACE})\s+(?:should\s+|will\s+|to\s+|can\s+)?(?:co-?operate|collaborate)", re.I)
 _ZH_FULL = "|".join(re.escape(v) for v in _ZH_LOOKUP)
 _ZH_PAIR = re.compile(rf"({_ZH_FULL})\s*[·・、与和及同—–-]\s*({_ZH_FULL})(?:两地|双方|之间|在[^。，]{{0,12}})?[^。；]{{0,10}}?{_COOP_ZH}")
@@ -212,9 +216,11 @@ def en_pairs(text: str) -> list[tuple[list[str], str]]:
     out: list[tuple[list[str], str]] = []
     if not EN_PLACE_RE.search(text):
         return out
-    for pat in (_JOINED, _JOINED_AFTER, _BETWEEN, _TWOCITY):
+    for pat in (_JOINED, _JOINED_AFTER, _BETWEEN, _TWOCITY, _AND_COOP):
         for m in pat.finditer(text):
             a, b = _EN_LOOKUP[m.group(1).lower()], _EN_LOOKUP[m.group(2).lower()]
+            if pat is _AND_COOP and {a, b} == {"Hong Kong", "Macao"}:
+                continue  # "Hong Kong and Macao" is the usual grouping, not a pair
             if a != b and "Greater Bay Area" not in (a, b):
                 out.append((sorted_pair(a, b), m.group(0)))
     return out + _sister_city_pairs(text)

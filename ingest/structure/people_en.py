@@ -16,10 +16,10 @@ from .roles import assign_roles
 
 UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 LO = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
-TOKEN = rf"(?:[{UP}][{LO}]+(?:[-’'][{UP}{LO}][{LO}]+)?|[{UP}]{{2,}}(?![{LO}])|(?:[{UP}]\.){{2,3}}(?=\s)|[{UP}]\.?(?=\s))"
+TOKEN = rf"(?:[{UP}][{LO}]+(?:[-’'][{UP}{LO}][{LO}]+)*|[{UP}]{{2,}}(?![{LO}])|(?:[{UP}]\.){{2,3}}(?=\s)|[{UP}]\.?(?=\s))"
 NAME_SEQ = re.compile(rf"{TOKEN}(?:\s+{TOKEN}){{1,4}}")
 # lower-case particles inside Portuguese, Macanese and other European names (José Maria da Rocha Sequeira)
-PARTICLE = r"(?:da|de|do|dos|das|del|della|di|du|van|von|der|den|le|la)"
+PARTICLE = r"(?:da|de|do|dos|das|del|della|di|du|van|von|der|den|le|la|ul|bin|binti|ibn)"
 _CAPITAL_RUN = re.compile(rf"{TOKEN}(?:\s+(?:{PARTICLE}\s+)?{TOKEN})*")
 HONORIFIC = r"(?:Mr|Mrs|Ms|Mdm|Madam|Madame|Dr|dr|Prof|Professor|Sir|Dame|Hon|H\.E|The Honou?rable|the Honou?rable|MR|MRS|MS|DR|PROF)\.?"
 HONORIFIC_RE = re.compile(rf"{HONORIFIC}\s*$")
@@ -28,7 +28,7 @@ HONOURS = re.compile(r"(?:\s+(?:CMG|OBE|MBE|CBE|KBE|GBS|SBS|GBM|JP|BBS|PhD|Ph\.D
 TITLE_WORDS = {
     w.lower() for w in """Chairman Chairperson Chairwoman Chair Co-Chair Co-Chairs Vice-Chairman Vice-Chair President Director
     Director-General Secretary Secretary-General Minister Mayor Governor Executive CEO COO CFO Founder Co-founder
-    Co-Founder Dean Professor Fellow Researcher Expert Head Manager Partner Ambassador Consul Consul-General Counselor
+    Co-Founder Dean Professor Fellow Researcher Expert Head Manager Partner Ambassador Ambassador-at-Large Consul Consul-General Counselor
     Counsellor Commissioner Treasurer Member Editor Editor-in-Chief Principal Vice-Chancellor Chancellor Provost Rector
     Analyst Economist Coordinator Co-ordinator Adviser Advisor Officer Representative Spokesperson Spokesman Premier
     Legislator Lawmaker Councillor Councilor Convenor Convener Scholar Lecturer Scientist Leader Chief Superintendent
@@ -40,7 +40,7 @@ TITLE_WORDS = {
 HEAD_TITLES = {
     w.lower() for w in """Chairman Chairperson Chairwoman Chair Co-Chair President Director Director-General Secretary
     Secretary-General Minister Mayor CEO Founder Co-founder Dean Professor Fellow Researcher Expert Head Manager Partner
-    Ambassador Consul Consul-General Counselor Counsellor Commissioner Treasurer Member Editor Principal Chancellor
+    Ambassador Ambassador-at-Large Consul Consul-General Counselor Counsellor Commissioner Treasurer Member Editor Principal Chancellor
     Vice-Chancellor Provost Rector Analyst Economist Coordinator Co-ordinator Adviser Advisor Officer Representative
     Spokesperson Spokesman Premier Legislator Lawmaker Councillor Councilor Convenor Convener Scholar Lecturer Scientist
     Leader Governor Executive Strategist Academician Consultant Trustee Envoy Delegate Under-Secretary PM Registrar
@@ -77,10 +77,12 @@ LEADING_HONOURS = re.compile(r"^(?:\s*(?:GBM|GBS|SBS|JP|BBS|MH|OBE|CBE|MBE|KBE|C
 SPEECH_VERBS = re.compile(
     r"^\s*(?:’s\s+)?(?:said|says|noted|added|remarked|stated|emphasi[sz]ed|stressed|highlighted|observed|explained|delivered|"
     r"gave|spoke|presented|shared|moderated|chaired|presided|expressed|pointed out|believes|hoped|welcomed|opened|introduced|"
-    r"thanked|echoed|urged|called|outlined|reflected|mentioned|argued|suggested|led|kicked off|was also|were also|attended|"
+    r"thanked|echoed|urged|called|outlined|reflected|mentioned|argued|suggested|led|kicked off|was also|were also|attended|congratulated|"
+    r"moderates|chairs|hosts|speaks|presents|discusses|explains|argues|notes|gives|leads|opens|welcomes|delivers|shares|"
     r"joined|warned|told|addressed|commented|concluded|began|hosted|signed|announced|read)\b"
 )
-HISTORICAL_BEFORE = re.compile(r"\b(?:the-then|then|late)\s+[A-Z][^.;]{0,60}$")
+HISTORICAL_BEFORE = re.compile(
+    r"\b(?:the-then|then|late)\s+[A-Z][^.;]{0,60}$|\b(?:last year|last month|years ago|earlier this year|previously)\b[^.;]{0,80}$")
 HISTORICAL_AFTER = re.compile(r"^[^.;]{0,80}\b(?:\d+|several|many|two|three|four|five|ten|twenty|thirty) years ago\b", re.I)
 BYLINE = re.compile(r"(?:(?:^|\n|\|)\s*By|\b[Rr]eporter|\b[Ww]riter|\bCredit:|\bPhoto:|\bSource:)\s*$")
 INTERNAL_BODY = re.compile(r"^(?:the\s+)?(Executive Committee|Board of Directors|Board of Trustees|Board of Governors|Advisory Board|Standing Committee|Governing Board|Board)\s+of\s+", re.I)
@@ -276,15 +278,28 @@ def parse_position(text: str) -> tuple[str, str | None] | None:
         aff = _AND_TITLE.split(aff)[0]
         aff = re.sub(r"^the\s+", "", aff)
     else:
-        title = _AND_TITLE.split(first)[0] if False else first
-        aff = segs[1] if len(segs) > 1 and re.match(r"[A-Z]", segs[1]) and len(segs[1].split()) <= 10 else None
+        title = first
+        aff = _comma_affiliation(segs[1:])
     title = re.sub(rf"\s+in\s+(?:{EN_PLACE_RE.pattern})$", "", title).strip()
     return title, (aff.strip() if aff else None)
 
 
+def _comma_affiliation(segs: list[str]) -> str | None:
+    """Join "Office of Hong Kong, Macao and Taiwan Affairs, Ministry of Education" back into one organisation.
+
+    Segments after the title are kept while each starts with a capital and is not a further position.
+    """
+    kept: list[str] = []
+    for seg in segs:
+        if not re.match(r"[A-Z]", seg) or _is_title_word(seg.split()[0]) or len(" ".join(kept + [seg]).split()) > 20:
+            break
+        kept.append(seg)
+    return ", ".join(kept) or None
+
+
 def _title_clause_before(pre: str) -> tuple[str, str | None] | None:
     """Parse "The Director of the Singapore ETO, Mr Owin Fung": the title clause before a comma and the name."""
-    m = re.search(rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$", pre[-250:])
+    m = re.search(rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by|with)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$", pre[-250:])
     parsed = parse_position(m.group(1)) if m else None
     head = parsed[0].split(" for ")[0] if parsed else ""
     if parsed and all(_is_title_word(w) or w.islower() or w == "&" for w in head.split()):
@@ -292,9 +307,31 @@ def _title_clause_before(pre: str) -> tuple[str, str | None] | None:
     return None
 
 
+_OBJECT_BEFORE = re.compile(r"\b(?:in|of|at|from|for|the|to|on|by|into|across|within|near)\s+$", re.I)
+
+
+def _accept_chains(sentence: str, spans: list[tuple[int, int]], known: set[str]) -> list[tuple[int, int]]:
+    """Return the accepted name spans; a bare name joined by commas/"and" to an accepted one is accepted too.
+
+    ("a conversation among David Sanger, Kurt Campbell and Mike Green" once one of them is known or titled.)
+    """
+    ok = [_accepted(sentence, s, e, known) for s, e in spans]
+    joined = [k > 0 and bool(_CHAIN_GAP.match(sentence[spans[k - 1][1]:spans[k][0]])) for k in range(len(spans))]
+    changed = True
+    while changed:
+        changed = False
+        for k in range(len(spans)):
+            pre = sentence[max(0, spans[k][0] - 300):spans[k][0]]
+            if ok[k] or _excluded(pre, sentence[spans[k][1]:spans[k][1] + 400]) or _OBJECT_BEFORE.search(pre):
+                continue
+            if (joined[k] and ok[k - 1]) or (k + 1 < len(spans) and joined[k + 1] and ok[k + 1]):
+                ok[k] = changed = True
+    return [span for span, good in zip(spans, ok) if good]
+
+
 def find_mentions(sentence: str, known: set[str]) -> list[EnMention]:
     """Find the people named in one sentence, with the title and affiliation written next to them."""
-    accepted = [span for span in _name_candidates(sentence) if _accepted(sentence, *span, known)]
+    accepted = _accept_chains(sentence, _name_candidates(sentence), known)
     mentions: list[EnMention] = []
     for k, (start, end) in enumerate(accepted):
         limit = accepted[k + 1][0] if k + 1 < len(accepted) else len(sentence)
@@ -303,9 +340,49 @@ def find_mentions(sentence: str, known: set[str]) -> list[EnMention]:
         pos_pre = pre[: hon.start()] if hon else pre
         before = title_before(pos_pre) or _title_clause_before(pos_pre)
         title, aff = before or apposition(_cut_before_next(post)) or (None, None)
-        aff = aff or _of_org(post)
+        aff = aff or _of_org(post) or _from_org(post) or _delegation_org(pos_pre)
         mentions.append(EnMention(sentence[start:end], start, end, title, aff))
+    _share_group_affiliation(sentence, mentions)
     return mentions
+
+
+_CHAIN_GAP = re.compile(rf"^\s*(?:,\s*(?:and\s+)?|and\s+)(?:{HONORIFIC}\s*)?$")
+
+
+def _share_group_affiliation(sentence: str, mentions: list[EnMention]) -> None:
+    """Give "A, B and C from the X" the organisation X for every name of the run that has none."""
+    k = 0
+    while k < len(mentions):
+        j = k
+        while j + 1 < len(mentions) and _CHAIN_GAP.match(sentence[mentions[j].end:mentions[j + 1].start]):
+            j += 1
+        last = mentions[j]
+        org = last.affiliation if j > k and last.title is None else None
+        if org and _from_org(sentence[last.end:]) == org:
+            for m in mentions[k:j]:
+                if m.affiliation is None and m.title is None:
+                    m.affiliation = org
+        k = j + 1
+
+
+_DELEGATION = re.compile(r"\bdelegation (?:from|of) (?:the )?([A-Z][^;.]*?),?\s+(?:led|headed) by\s+(?:[A-Z][\w-]*\s+){0,3}$")
+
+
+def _delegation_org(pre: str) -> str | None:
+    """Return X in "a delegation from X, led by President Y" for the leader Y."""
+    m = _DELEGATION.search(pre[-250:])
+    return m.group(1).strip() if m else None
+
+
+_FROM_ORG = re.compile(r"^\s+from\s+(?:the\s+)?([A-Z][^,;.()]*?)(?=\s*\(|,|;|\.|\s+(?:and|who|respectively|also)\b|$)")
+
+
+def _from_org(post: str) -> str | None:
+    """Return the organisation in "Mr X from TabadLab" (any capitalised name that is not a place)."""
+    m = _FROM_ORG.match(post)
+    if not m or EN_PLACE_RE.fullmatch(m.group(1).strip()) or len(m.group(1).split()) > 10:
+        return None
+    return m.group(1).strip()
 
 
 _OF_ORG = re.compile(

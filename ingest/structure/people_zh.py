@@ -20,6 +20,7 @@ SURNAMES = (
     "邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝"
     "路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
     "全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝屠冼区巴郁茅阎巢"
+    "洪赖乐花庾操宛萧阙蔺郜冀逯鄢粟湛邰储晁荆扈厉鞠嵇郦丘栗揭招薄"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "司徒", "慕容", "端木", "尉迟", "公孙", "长孙", "夏侯")
 TITLES = sorted(
@@ -28,28 +29,37 @@ TITLES = sorted(
     主编 特派员 组长 发言人 评论员 大使 总领事 领事 参赞 议员 召集人 合伙人 创始人 联合创始人 首席经济学家 经济学家
     馆长 台长 行长 总干事 理事 监事长 董事 首席执行官 政务司司长 财政司司长 律政司司长 特首 总领事 校董 党组书记
     党委书记 党委副书记 党组成员 主任医师 讲席教授 副教授 助理教授 研究总监 执行董事 专员 参事 巡视员 总经济师
-    部长助理 校长助理 院长助理 总编 常务理事 名誉会长 永远名誉会长 首席代表 荣誉主席 主持人""".split(),
+    部长助理 校长助理 院长助理 总编 常务理事 名誉会长 永远名誉会长 首席代表 荣誉主席 主持人
+    主委 政委 参谋长 司令员 军代表 政治委员 领导 专家 学者 成员""".split(),
     key=len, reverse=True,
 )
-MODIFIERS = "(?:原|前|时任|新任|署理|代理|常务|执行|专职|兼职|名誉|首席|资深|创会|创校|创始|荣誉|高级|特聘|首任|候任|副)*"
+MODIFIERS = "(?:原|前|时任|新任|署理|代理|常务|执行|专职|兼职|名誉|首席|资深|创会|创校|创始|荣誉|永远|高级|特聘|首任|候任|助理|总|副)*"
 HONORIFICS = "先生|女士|博士|教授|院士|同志|老师"
-TITLE_RE = re.compile(rf"{MODIFIERS}(?:{'|'.join(TITLES)})(?:兼(?:{MODIFIERS}(?:{'|'.join(TITLES)})))*(?![会团处部])")
+TITLE_RE = re.compile(rf"{MODIFIERS}(?:{'|'.join(TITLES)})(?:助理)?(?:兼(?:{MODIFIERS}(?:{'|'.join(TITLES)})))*(?![会团处部])")
 NOT_NAMES = set("""高校 管理 高级 金融 文化 安全 明天 和平 华人 全国 时任 方面 常务 秘书 成员 党组 关于 于是 林业 商务 商会 国际
     宁波 江苏 江西 湖南 湖北 武汉 山东 山西 云南 贵州 广西 广东 福建 海南 台湾 香港 澳门 上海 北京 深圳 广州 天津 重庆 明年
     时间 高等 高度 全面 全体 应对 应用 应邀 师生 和谐 康复 文明 方式 金融 黄金 龙头 万元 连续 司法 相关 向前 代表 成立 时代
-    华东 华南 华北 东方 东亚 南方 北方 西方 安徽 浙江 钟表 石油 严格 尚未 程度 毛泽东""".split())
+    华东 华南 华北 东方 东亚 南方 北方 西方 安徽 浙江 钟表 石油 严格 尚未 程度 毛泽东 党政 各级 主要""".split())
 _SUR = f"[{SURNAMES}]"
 _GIVEN = r"[\u4e00-\u9fff]"
 # Characters that, right after a given-name character, start the next word (致辞, 出席, 表示, 作主旨演讲, 院长 ...)
 # and are rare as the last character of a given name. Common name endings that also start verbs (强 as in 强调,
 # 博 as in 博士, 发, 建, 希) are not here: only the whole following word stops a name there (FOLLOW_LEXICON).
-STOP_AFTER = set("出致主作表在等和与及分代也率对担说先女教院副研部委所会理校书总执行为向就以从将已今昨赴随于了的是、，,。；;：:（(）)“”\"《》 \n谈指介认回呼寄")
-FOLLOW_LEXICON = ("强调", "博士", "博导", "发言", "发表", "发布", "发起", "发现", "建议", "希望")
+STOP_AFTER = set("出致主作表在等和与及分代也率对担说先女教院副研部委所会理校书总执行为向就以从将已今昨赴随于了的是、，,。；;：:（(）)“”\"《》 \n谈指介认回呼寄称")
+FOLLOW_LEXICON = ("强调", "博士", "博导", "发言", "发表", "发布", "发起", "发现", "建议", "希望", "少将", "中将", "上将", "大校", "上校")
 CUE_WORDS = ("表示", "出席", "致辞", "致开幕", "致欢迎", "主持", "指出", "发言", "强调", "认为", "介绍", "作主", "作题")
 NAME_STOP_CHARS = set("的了是在与及等为于对从将已也就把被所而并或之其这那有个们兼")  # 向 starts names (李向阳)
 ORG_END_CHARS = set("院所会部局委办校馆厅处室")  # 农学院 before 院长 is an organisation, not a name
 FOLLOW_WORDS = {"线上", "现场", "先生", "女士", "视频", "通过", "分别", "代表", "随后", "亲临", "出席", "专程", "同志", "一行"}
 LATIN_NAME = re.compile(r"[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+))*(?:\s+[A-Z][a-zà-ÿ]+)")
+# A transliterated foreign name: Chinese syllables joined by a middle dot (马丁·雅克)
+DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·・•‧][\u4e00-\u9fff]{1,8})+")
+# Time words that put the person in the past (去年……行政长官某某): a recollection, not this event
+PAST_TIME_LEAD = re.compile(r"^(?:去年|前年|当年|昔日|早年|早前|上世纪|\d{4}年)")
+# Words that may follow the last bare name of a list (委员蔡俊杰、陈子隆应邀出席)
+LIST_END_WORDS = ("应邀", "出席", "致辞", "分别", "先后", "共同", "一同", "参加", "表示", "发言")
+# Where the organisation written before a bare listed name may end (中科院微系统所童官军)
+LIST_ORG_END = set("所院校系部局委会办司行厅处室心学社团组府馆台站")
 JUNK_PREFIX = re.compile(
     r"^(?:[0-9０-９]+月[0-9０-９]+日|上午|下午|晚上|当天|今天|今日|日前|近日|随后|同时|此外|其中|最后|首先|接着|另外|会上|会议上|"
     r"开幕式上|活动上|论坛上|研讨会上|仪式上|在|由|邀请了?|包括|来自|与会嘉宾|出席的有|嘉宾有|还有|以及|和|与|及|并|也|、|，|,|：|:|\s)+"
@@ -75,12 +85,24 @@ def _name_after(s: str, pos: int) -> tuple[int, int] | None:
     latin = LATIN_NAME.match(s, pos)
     if latin:
         return latin.start(), latin.end()
+    dotted = DOTTED_NAME.match(s, pos)
+    if dotted:
+        return _dotted_name(s, dotted.start(), dotted.end())
     for compound in COMPOUND_SURNAMES:
         if s.startswith(compound, pos):
             return _given_name(s, pos, len(compound))
     if pos < len(s) and s[pos] in SURNAMES:
         return _given_name(s, pos, 1)
     return None
+
+
+def _dotted_name(s: str, start: int, end: int) -> tuple[int, int]:
+    """Trim a dotted foreign name where the sentence goes on (马丁·雅克从全球视角: stop before 从)."""
+    last_dot = max(s.rfind(d, start, end) for d in "·・•‧")
+    stop = last_dot + 1
+    while stop < end and stop - last_dot <= 5 and not (stop > last_dot + 1 and _next_word_starts(s, stop)):
+        stop += 1
+    return start, stop
 
 
 def _given_name(s: str, pos: int, sur_len: int) -> tuple[int, int] | None:
@@ -99,8 +121,8 @@ def _given_name(s: str, pos: int, sur_len: int) -> tuple[int, int] | None:
     if chars == 2 and s[end - 1:end + 1] in FOLLOW_WORDS:
         end -= 1  # 杨健线上出席: the third character starts the next word
         chars -= 1
-    if chars == 0 or s[pos:end] in NOT_NAMES:
-        return None
+    if chars == 0 or s[pos:end] in NOT_NAMES or s[pos:pos + 2] in NOT_NAMES:
+        return None  # 高校能共同努力: a word, not a name
     return pos, end
 
 
@@ -151,7 +173,8 @@ def find_mentions(simp: str, orig: str) -> list[ZhMention]:
             aff = _affiliation(simp, orig, seg_start, m.start())
             title = orig[m.start():m.end()]
             mention = _make(orig, after, title, aff, pending)
-            if mention and not REPORTER.search(simp[max(0, seg_start - 6):m.start()]) and not _historical(simp, after[1]):
+            if (mention and not REPORTER.search(simp[max(0, seg_start - 6):m.start()]) and not _historical(simp, after[1])
+                    and not PAST_TIME_LEAD.match(simp[seg_start:m.start()])):
                 mentions.append(mention)
                 floor = _shared_title_names(simp, orig, after[1], mention, mentions)
             else:
@@ -170,7 +193,39 @@ def find_mentions(simp: str, orig: str) -> list[ZhMention]:
         if _ends_segment(simp, m.end()):
             pending.append((_affiliation(simp, orig, seg_start, m.start()) or "", orig[m.start():m.end()]))
             floor = m.end()
+    if mentions:
+        mentions += _bare_listed_names(simp, orig, mentions)
     return mentions
+
+
+def _bare_listed_names(simp: str, orig: str, found: list[ZhMention]) -> list[ZhMention]:
+    """Add names written as 单位+姓名 without a title inside a 、-list of titled people (复旦出版社副总经理王联合、中科院微系统所童官军)."""
+    out: list[ZhMention] = []
+    first, last = min(m.start for m in found), max(m.end for m in found)
+    for seg in re.finditer(r"[^、，,。；;：:等]+(?=[、，,]|等)", simp):
+        if seg.end() < first - 40 or seg.start() > last + 80 or any(m.start < seg.end() and seg.start() < m.end for m in found):
+            continue
+        in_list = "、" in (simp[seg.start() - 1:seg.start()], simp[seg.end():seg.end() + 1])
+        if len(found) < 2 and not in_list:
+            continue  # with one titled person only, trust 、-lists, not comma clauses
+        span = _trailing_name(simp, seg.start(), seg.end())
+        if span:
+            aff = orig[seg.start():span[0]].strip() or None
+            out.append(ZhMention(orig[span[0]:span[1]], span[0], span[1], None, aff))
+    return out
+
+
+def _trailing_name(simp: str, start: int, end: int) -> tuple[int, int] | None:
+    """Return the span of a two- or three-character name closing a segment right after an organisation word."""
+    for length in (3, 2):
+        name_start = end - length
+        if name_start - start < 2:
+            continue
+        cand = simp[name_start:end]
+        if (cand[0] in SURNAMES and simp[name_start - 1] in LIST_ORG_END and cand not in NOT_NAMES
+                and not TITLE_RE.search(cand) and not re.search(HONORIFICS, cand) and all(re.match(_GIVEN, c) and c not in NAME_STOP_CHARS for c in cand)):
+            return name_start, end
+    return None
 
 
 def _historical(simp: str, end: int) -> bool:
@@ -182,7 +237,7 @@ def _shared_title_names(simp: str, orig: str, pos: int, first: ZhMention, out: l
     """Add bare names that share the title just written (副理事长刘艺良、叶兆佳); return where they end."""
     while pos < len(simp) and simp[pos] == "、":
         span = _name_after(simp, pos + 1)
-        if not span or span[1] >= len(simp) or simp[span[1]] not in "、，,等的。；;及和":
+        if not span or span[1] >= len(simp) or not (simp[span[1]] in "、，,等的。；;及和" or simp.startswith(LIST_END_WORDS, span[1])):
             break
         out.append(ZhMention(orig[span[0]:span[1]], span[0], span[1], first.title, first.affiliation))
         pos = span[1]
@@ -203,7 +258,8 @@ def _ends_segment(simp: str, pos: int) -> bool:
 def _affiliation(simp: str, orig: str, start: int, end: int) -> str | None:
     """Return the organisation written before a title, without leading time words and verbs."""
     text = simp[start:end]
-    invite = list(re.finditer(r"邀得|邀请到|邀请了?|请到|请来|由|会见了?|会晤了?|看望了?|陪同|拜会了?|接见了?", text))
+    invite = list(re.finditer(
+        r"邀得|邀请到|邀请了?|请到|请来|由|会见了?|会晤了?|看望了?|陪同|拜会了?|接见了?|其中有|还有|图为|领导有|嘉宾有|的有|的", text))
     offset = invite[-1].end() if invite else 0
     junk = JUNK_PREFIX.match(text, offset)
     offset = junk.end() if junk else offset

@@ -20,17 +20,17 @@ EN_CUES: list[tuple[str, str]] = [
      r"(?:extended|gave|offered|delivered) a (?:warm |hearty )?welcome|at the opening of"),
     ("closing_remarks", r"closing (?:remarks|address|speech|note)|concluding remarks|closed the (?:event|forum|symposium|seminar|conference)|wrapped up"),
     ("host", r"co-?chair(?:ed|s|ing)?\b|presided|hosted by|master of ceremon\w+|emcee\w*"),
-    ("moderator", r"moderat\w+|chaired by|was chaired|were chaired|chaired the|chaired a|\bchair of the (?:panel|session)|facilitated by"),
-    ("panelist", r"panel(?:l)?ists?|discussants?|panel members?|on the panel|joined the panel|"
+    ("moderator", r"moderat\w+|hosted (?:a|the) (?:panel|discussion|session|conversation|dialogue)|chaired by|was chaired|were chaired|chaired the|chaired a|\bchair of the (?:panel|session)|facilitated by"),
+    ("panelist", r"panel(?:l)?ists?|discussants?|panel members?|on the panel|joined the panel|panel (?:session|discussion)s?|"
      r"\bpanel (?=included|includes|comprised|consisted of|featured|members)|panel of (?:experts|speakers)"),
     ("signatory", r"signed by|signatories|\bsigned (?:the|an?) |inked"),
-    ("attendee", r"officiat\w+|in attendance|\bmet(?: with)?\b|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
+    ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
     ("speaker", r"\bspeakers?\b|\bread (?:a|the|out)\b|\bspoke\b|\b(?:to )?speak\b|\bdiscussed\b|"
      r"\bwith(?=\s+(?:Professor|Prof\.?|Dr\.?|Mr\.?|Ms\.?|Mrs\.?)\s)|\bspeech(?:es)?\b|expressed (?:views|opinions|the view)|\baddress(?:ed)?\b|\btalk\b|\bsaid\b|\bsays\b|\bpresented\b|\bpresentation\b|\blecture\b|\bshared\b|\bremarked\b|"
      r"\bdelivered\b|\bnoted\b|\bhighlighted\b|\bemphasi[sz]ed\b|\bstressed\b|\bexplained\b|\bintroduced\b|\bled (?:session|a session|the session|the discussion)|\bobserved\b|\bbriefed\b|\bpointed out\b|\bargued\b|\bgave\b|"
      r"\b(?:described|outlined|reviewed|reported|compared|proposed|suggested|recalled|urged|warned|cited|showed|"
      r"summari[sz]ed|illustrated|examined|analy[sz]ed|recommended|acknowledged|predicted|added|told|commented|stated)\b|"
-     r"\bcalled (?:for|on)\b"),
+     r"\bcalled (?:for|on)\b|\bcongratulated\b|\b(?:discussion|conversation|dialogue)\b|\brepresented by\b"),
 ]
 ZH_CUES: list[tuple[str, str]] = [
     ("moderator", r"主持(?:了)?(?:主旨演讲|主题演讲|圆桌|分论坛|讨论|对话|研讨环节|专题|交流环节|单元|环节|平行)|担任主持人"),
@@ -38,10 +38,11 @@ ZH_CUES: list[tuple[str, str]] = [
     ("keynote", r"主旨演讲|主题演讲|主旨发言|主旨报告|主题报告|主旨讲话|主旨致辞"),
     ("closing_remarks", r"闭幕致辞|闭幕辞|总结讲话|作总结|作了总结|总结发言|^最后|[，,]最后"),
     ("opening_remarks", r"致辞|致词|致欢迎辞|致欢迎词|欢迎辞|欢迎词|开幕辞|开幕词|致开幕辞"),
-    ("panelist", r"圆桌(?:会议|讨论|对话)?上|与谈|主宾发言|对话嘉宾|讨论嘉宾|点评嘉宾|参与讨论"),
+    ("panelist", r"圆桌(?:会议|讨论|对话|论坛)?(?:环节|上|中)|与谈|主宾发言|对话嘉宾|讨论嘉宾|点评嘉宾|参与讨论"),
     ("signatory", r"签署|签约|签字"),
     ("attendee", r"出席|参加|到场|主礼嘉宾|陪同|随行|在座|会面|会晤|见证|参会|与会|莅临|接待|到访|拜访|进行了[^。]{0,6}交流|座谈|会见|会谈"),
-    ("speaker", r"讲话|发言|演讲|表示|指出|介绍|发表|作报告|作了|分享|主讲|说|认为|强调|提出|寄语|分析|希望|建议|谈到|回顾|呼吁"),
+    ("speaker", r"讲话|发言|演讲|表示|指出|介绍|发表|作报告|作了|分享|主讲|说|认为|强调|提出|寄语|分析|希望|建议|谈到|回顾|呼吁|"
+     r"献计献策|建言献策|各抒己见|各舒己见|畅所欲言|(?<![名简号俗统宣声堪职自])称(?![为作号])"),
 ]
 
 
@@ -87,14 +88,16 @@ def _is_forward(cue: Cue, sentence: str, name_starts: list[int], lang: str) -> b
         if not before_names:  # nothing before it in the sentence: it introduces what follows (在主旨演讲环节，A ...)
             return len(gap) <= 40 and not re.search(r"[。；]", gap)
         return len(gap) <= 2 and not re.search(r"[，,。；]", gap)
-    if re.search(r"(?:ed|met|spoke|said|says|gave|joined)(?: with)?$", sentence[cue.start:cue.end], re.I) and not re.match(r"\s*by\b", gap):
+    cue_text = sentence[cue.start:cue.end]
+    meets = re.search(r"\b(?:met|spoke)(?: with)?$", cue_text)  # "A met (with) B": B took part in the meeting too
+    if re.search(r"(?:ed|said|says|gave|joined)(?: with)?$", cue_text, re.I) and not meets and not re.match(r"\s*by\b", gap):
         return False  # a verb belongs to its subject, not to the names after it
     return bool(_EN_FORWARD_GAP.match(gap))
 
 
 _EN_FORWARD_GAP = re.compile(
     r"^\W*(?:(?:speakers?|guests?|discussion|session|sessions|panel|included|include|including|were|was|are|is|by|of|for|&|"
-    r"at|to|in|on|then|also|given|delivered|made|presented|from|with|the|and|remarks|speech(?:es)?|address(?:es)?|[A-Z][\w.&’'-]*)[\s,:;.–-]*)*$"
+    r"at|to|in|on|then|also|given|delivered|made|presented|from|with|among|featuring|comprising|the|and|remarks|speech(?:es)?|address(?:es)?|[A-Z][\w.&’'-]*)[\s,:;.–-]*)*$"
 )
 
 
