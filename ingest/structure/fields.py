@@ -21,6 +21,7 @@ EN_THEME = [
     re.compile(rf"\b(?:on|under|with|around)\s+the\s+(?:theme|topic)\s*(?:of\s*|:\s*)?{_QUOTED}", re.I),
     re.compile(rf"\b(?:theme|topic)\s*(?:was|is|:)\s*{_QUOTED}", re.I),
     re.compile(rf"\bon the topic:?\s*{_QUOTED}", re.I),
+    re.compile(rf"\b(?:took|takes|taking|had|has|having|chose|adopted)\s+as\s+its\s+(?:theme|topic)\s*:?\s*{_QUOTED}", re.I),
 ]
 ZH_THEME = [
     re.compile(rf"以{_QUOTED}为(?:主题|题)"),
@@ -203,6 +204,8 @@ def _lead(text: str, sentences: int = 6) -> str:
 def _org_like(name: str) -> bool:
     """Tell whether a phrase names an organisation rather than a person or a date."""
     words = name.split()
+    if name[:1].islower():
+        return False  # "…, the forum took as its theme": a clause, not a name
     if re.match(r"(?:On|In|At|During|After|Before|This|That|It|He|She|They|We|Mr|Mrs|Ms|Dr|Prof|Professor|Madam|Sir)\b", name):
         return False
     if len(words) == 1 and not re.fullmatch(r"[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z]\w*", name) and words[0] in ("Prof", "Research", "Centre", "Center"):

@@ -124,3 +124,17 @@ def test_portuguese_names_with_particles_and_organisations():
     report = parse_event_report(Article(url="", source="", title=None, text=text))
     assert [(s.name, s.affiliation) for s in report.speakers] == [
         ("José Maria da Rocha Sequeira", "Associação dos Amigos da Taipa"), ("Ana de Souza", "Universidade de Macau")]
+
+
+def test_clause_after_the_organisers_is_not_an_organiser_and_its_theme_is_found():
+    from ingest.models import Article
+    from ingest.structure import parse_event_report
+
+    text = ("On 3 June 2025 the Riverside Cities Forum was held in Hong Kong. Co-organised by the Example Institute "
+            "of Urban Affairs and the Sample Policy Council, the forum took as its theme \u201cCities That Move "
+            "Together\u201d and looked at commuting between Hong Kong and Shenzhen. Mr Tom Example, Chairman of the "
+            "Example Institute of Urban Affairs, gave the opening remarks.")
+    report = parse_event_report(Article(url="http://x/a", source="t", title="Riverside Cities Forum", text=text,
+                                        language="en"))
+    assert report.organizers == ["Example Institute of Urban Affairs", "Sample Policy Council"]
+    assert report.theme == "Cities That Move Together"
