@@ -105,3 +105,37 @@ def test_sources_check_discover_lists_urls_and_marks_robots_disallowed(tmp_path)
     assert "would fetch 9 article URL(s)" in result.stdout
     assert "/private/2025/board-retreat-notes.html   (disallowed by robots.txt: skipped)" in result.stdout
     assert article_requests == []  # discovery reads listings, feeds and sitemaps only
+
+
+BLOCK_EXTRAS = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('airflow', 'elasticsearch', 'elastic_transport'):
+            raise ImportError(f'{name} is blocked: the core CLI must not need it')
+sys.meta_path.insert(0, Block())
+from coopwatch.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_core_cli_needs_neither_airflow_nor_elasticsearch(tmp_path):
+    """Crawl, search and structure on the embedded store with the airflow and es extras made unimportable."""
+    from coopwatch.demo import DemoSites, render_sources
+
+    def core(*args):
+        return subprocess.run([sys.executable, "-c", BLOCK_EXTRAS, "--store", str(tmp_path / "s.sqlite"), *args],
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                              env={**os.environ, "COOPWATCH_ALLOW_HOSTS": "127.0.0.1", "COOPWATCH_MIN_DELAY": "0",
+                                   "COOPWATCH_MAX_CRAWL_DELAY": "0", "COOPWATCH_STATE_PATH": str(tmp_path / "st.sqlite"),
+                                   "COOPWATCH_ARCHIVE_DIR": str(tmp_path / "warc")})
+
+    with DemoSites(port_base=0) as sites:
+        sources = tmp_path / "demo.yaml"
+        sources.write_text(render_sources(sites.origins), encoding="utf-8")
+        crawl = core("--sources", str(sources), "crawl", "--source", "harbour")
+    assert crawl.returncode == 0, crawl.stderr
+    found = core("search", "Hong Kong", "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)["total"] > 0, found.stderr
+    page = ROOT / "demo" / "sites" / "harbour" / "news" / "2025" / "greater-bay-area-mobility-forum.html"
+    assert core("structure", str(page), "--json").returncode == 0
