@@ -23,7 +23,8 @@ EN_NOUNS: list[tuple[str, str]] = [
     (r"workshop", "workshop"),
     (r"lecture|public talk|book talk", "lecture"),
     (r"(?:signing|inauguration|opening|launch|award|unveiling|founding)\s+ceremony|ceremony|"
-     r"signed\s+(?:an?|the)\s+(?:memorandum|mou|agreement|framework agreement|cooperation agreement)", "ceremony"),
+     r"signed\s+(?:an?|the)\s+(?:memorandum|mou|agreement|framework agreement|cooperation agreement)|"
+     r"(?:sisterhood|sister[- ]city|twinning|friendship|twin[- ]city)\s+(?:agreement|pact|accord)", "ceremony"),
     (r"annual meetings|co-?operation meeting|meeting|joint conference|working visit|consultation|plenary session|"
      r"(?:official |study |working )?(?:visit|tour) to|delegation", "meeting"),
     (r"luncheon|lunch|dinner|banquet|reception|open day|salon|briefing|launch event|panel discussion|exhibition|debate|"
@@ -45,7 +46,7 @@ ZH_NOUNS: list[tuple[str, str]] = [
 PAST_EN = re.compile(
     r"\b(?:was|were|has been|had been)\s+(?:held|convened|hosted|opened|launched|staged|co-?chaired|organi[sz]ed|attended)"
     r"|\btook place\b|\b(?:convened|hosted|kicked off|co-?chaired|gathered|delivered|moderated|chaired|presided|"
-    r"signed|opened|attended|addressed|spoke|shared|highlighted|remarked|noted|said|held|emphasi[sz]ed|presented|discussed|"
+    r"signed|inked|sealed|opened|attended|addressed|spoke|shared|highlighted|remarked|noted|said|held|emphasi[sz]ed|presented|discussed|"
     r"featured|gave|explored|exchanged|led|joined|visited|toured|met)\b|\b(?:are|is) (?:convening|being held|gathering)\b",
     re.I,
 )
@@ -53,10 +54,11 @@ PAST_ZH = re.compile(r"举行|举办|召开|开幕|闭幕|致辞|主持|发表|�
 FUTURE_EN = re.compile(
     r"\b(?:will be held|will take place|is scheduled|are scheduled|is going to|will (?:be|lead|attend|participate|host|hold|deliver|speak|join|open|address|include|feature|discuss|address)|"
     r"(?:is|are) (?:to|set to|expected to) (?:attend|lead|be|hold|host|visit|deliver|speak|open|take)|"
-    r"to be held|upcoming (?:event|forum|seminar|symposium|conference|lecture|webinar)|register now|registration (?:is|opens)|call for papers|submission deadline|rsvp)\b",
+    r"to be held|to (?:feature|showcase|bring together)|upcoming (?:event|forum|seminar|symposium|conference|lecture|webinar)|register now|registration (?:is|opens)|call for papers|submission deadline|rsvp)\b",
     re.I,
 )
-FUTURE_ZH = re.compile(r"定于|将于|将在|将会|拟于|即将|定本周|届时|明[天日](?=[上下]午|晚|将|会|在|于|举|召|开|\(|（|，|,)|下周|欢迎报名|报名方式|敬请|征稿|征文")
+FUTURE_ZH = re.compile(r"定于|将于|将在|将会|拟于|即将|定本周|届时|必将|"
+                       r"(?:论坛|会议|大会|研讨会|活动|嘉宾|代表|专家|学者|领导|首长|双方|两地|本届|主办方)将(?!近)|明[天日](?=[上下]午|晚|将|会|在|于|举|召|开|\(|（|，|,)|下周|欢迎报名|报名方式|敬请|征稿|征文")
 AGENDA_TIME = re.compile(r"\b\d{1,2}[:：]\d{2}\s*(?:am|pm)?\s*[-–—~至]\s*\d{1,2}[:：]\d{2}", re.I)
 LETTER = re.compile(r"^\s*(?:Dear\s+[A-Za-z]\w*|亲爱的|尊敬的各位)", re.M)
 POLICY_ZH = re.compile(r"印发|通知|实施意见|行动计划|规划纲要|管理办法|摘要|关键词")
@@ -192,6 +194,8 @@ def _negative_reason(text: str, lang: str) -> str | None:
     lead = " ".join(s for _, s in split_sentences(text, lang)[:LEAD])
     if _announces_future(lead, lang):
         return "announces a future event"
+    if _is_paper(text, lang):
+        return "an academic paper (author header or numbered references)"
     if lang == "zh" and POLICY_ZH.search(text[:400]) and not _held_zh(text):
         return "a policy text, notice or abstract"
     return None
@@ -217,12 +221,29 @@ def _announces_future(lead: str, lang: str) -> bool:
         if not FUTURE_ZH.search(lead):
             return False
         past = [s for s in re.split(r"[。！？\n]", lead)
-                if PAST_ZH.search(s) and not FUTURE_ZH.search(s) and not PRESS_BRIEFING.search(s)]
+                if PAST_ZH.search(_NOT_A_PAST_CUE_ZH.sub("", s)) and not FUTURE_ZH.search(s) and not PRESS_BRIEFING.search(s)]
         return not past
     if not FUTURE_EN.search(lead):
         return False
     return not any(_HELD_EN.search(s) and not FUTURE_EN.search(s) and not PRESS_BRIEFING.search(s)
                    for s in re.split(r"(?<=[.!?])\s+|\n", lead))
+
+
+# "论坛的召开" names the event as a noun, and "每年举办" / "批准举办" describe a habit or a permission: neither says
+# that this edition has already happened.
+_NOT_A_PAST_CUE_ZH = re.compile(r"的(?:召开|举行|举办)|(?:每年|每届|历届|定期|批准|申请|计划|负责|轮流)(?:在[^，,。]{0,8})?(?:举办|举行|召开)")
+# An academic paper: an author line with a postcode in brackets, or three or more numbered references.
+PAPER_HEADER = re.compile(r"[（(][^()（）\n]{2,60}\d{6}\s*[)）]")
+NUMBERED_REF = re.compile(r"\[(\d{1,3})\]")
+
+
+def _is_paper(text: str, lang: str) -> bool:
+    """Tell whether the text is an academic paper (author/postcode header or numbered references, nothing held)."""
+    if PAPER_HEADER.search(text[:400]):
+        return True
+    refs = {m.group(1) for m in NUMBERED_REF.finditer(text)}
+    held = _held_zh(text) if lang == "zh" else bool(_HELD_EN.search(text))
+    return len(refs) >= 3 and not held
 
 
 def _held_zh(text: str) -> bool:

@@ -28,6 +28,10 @@ _YEAR = r"((?:19|20)\d{2})"
 
 EN_DAY_MONTH = re.compile(rf"\b{_DAY}{_RANGE}\s+({_MON})(?:,?\s+{_YEAR})?(?![\w-])")
 EN_MONTH_DAY = re.compile(rf"\b({_MON})\s+{_DAY}{_RANGE}(?:\s*,\s*{_YEAR}|\s+{_YEAR})?(?![\w:-])")
+_WDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# "Thursday 1 and Friday 2 of February (2018)", "the 5th of May": a day, "of", then the month
+EN_DAY_OF_MONTH = re.compile(
+    rf"\b(?:{_WDAY},?\s+)?(?:the\s+)?{_DAY}(?:\s*(?:[-–—&]|and|to)\s*(?:{_WDAY},?\s+)?(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?)?\s+of\s+({_MON})(?:,?\s+{_YEAR})?(?![\w-])")
 ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 EU_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})(?:\s*[-–]\s*\d{1,2})?\.(\d{1,2})\.((?:19|20)\d{2})(?!\d)")
 ZH_DATE = re.compile(r"(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)?(?:\s*(?:[-–至到]\s*(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日?))?")
@@ -108,6 +112,8 @@ def find_dates(text: str) -> list[DateMention]:
     if month:
         for m in ZH_DAY_ONLY.finditer(text):
             _add(found, None, month, int(m.group(1)), m, text)
+    for m in EN_DAY_OF_MONTH.finditer(text):
+        _add(found, _int(m.group(3)), MONTHS[m.group(2).lower().rstrip(".")], int(m.group(1)), m, text)
     for m in EN_DAY_MONTH.finditer(text):
         _add(found, _int(m.group(3)), MONTHS[m.group(2).lower().rstrip(".")], int(m.group(1)), m, text)
     for m in EN_MONTH_DAY.finditer(text):
@@ -231,6 +237,7 @@ def extract_event_date(text: str, lang: str, published: str | None, simp: str | 
     chosen = _choose_mention(mentions, sentences, lang)
     if chosen is not None:
         year = chosen.year or resolve_year(chosen.month, chosen.day, pub, name_year, text_years)
+        year = year or _sentence_year(chosen, sentences)
         if year is None:
             return None, None
         return date(year, chosen.month, chosen.day).isoformat(), _evidence(text, chosen.start, sentences)
@@ -290,11 +297,35 @@ def _choose_mention(mentions: list[DateMention], sentences: list[tuple[int, str]
     rank = _lead_ranks(sentences, lang)
     for mention in mentions:
         i = _sentence_index(mention.start, sentences)
-        if _strong(sentences[i][1], lang):
+        if _strong(sentences[i][1], lang) or _glosses_today(mention, sentences[i]):
             return mention
         if lead is None and rank[i] < LEAD_SENTENCES:
             lead = mention
     return lead
+
+
+_PAST_YEAR_LEAD = re.compile(r"(?:\b(?:in|since|from|until|till|before|after|of|by|between)|自|于|在|从)\s*$", re.I)
+
+
+def _sentence_year(mention: DateMention, sentences: list[tuple[int, str]]) -> int | None:
+    """Return the one year written in the date's own sentence ("Vision for 2018 ... on 1 of February"), if any.
+
+    Used only when nothing else gives the year; a year after "in", "since", "until" ... names another time.
+    """
+    start, text = sentences[_sentence_index(mention.start, sentences)]
+    years = [m for m in re.finditer(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)]
+    if len(years) != 1 or _PAST_YEAR_LEAD.search(text[:years[0].start()]):
+        return None
+    return int(years[0].group(1))
+
+
+_TODAY_GLOSS = re.compile(r"(?:\btoday|\byesterday|\bthis (?:morning|afternoon|evening)|今天|今日|昨天|昨日)\s*[(（]\s*$", re.I)
+
+
+def _glosses_today(mention: DateMention, sentence: tuple[int, str]) -> bool:
+    """Tell whether the date spells out a "today"/"yesterday" of the report: "today (August 10)"."""
+    start, text = sentence
+    return bool(_TODAY_GLOSS.search(text[max(0, mention.start - start - 30):mention.start - start]))
 
 
 def _lead_ranks(sentences: list[tuple[int, str]], lang: str) -> list[int]:
@@ -303,7 +334,7 @@ def _lead_ranks(sentences: list[tuple[int, str]], lang: str) -> list[int]:
     ranks, count = [], 0
     for _, sentence in sentences:
         ranks.append(count)
-        if len(sentence.strip()) >= short and not re.search(r"[>›»]", sentence):
+        if len(sentence.strip()) >= short and not re.search(r"[>›»]", sentence) and re.search(r"[^\W\d_]{2}", sentence):
             count += 1
     return ranks
 

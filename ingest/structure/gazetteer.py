@@ -78,8 +78,8 @@ COUNTRIES = (
     "Czech Republic|Vietnam|Thailand|Malaysia|Indonesia|the Philippines|Philippines|Pakistan|Kazakhstan|Mongolia"
 )
 
-_COOP_EN = r"(?:co-?operation|collaboration|partnership|integration|relations?|relationship|exchanges?|ties|co-?operation meeting)"
-_COOP_ZH = r"(?:合作|融合|交流|一体化|协同|联动|携手|联盟|两地|双城|互联互通|经贸|大学联盟|大都市)"
+_COOP_EN = r"(?:co-?operation|collaboration|partnership|integration|relations?|relationship|exchanges?|ties|linkages?|co-?operation meeting)"
+_COOP_ZH = r"(?:合作|融合|交流|一体化|协同|联动|携手|同行|联盟|两地|双城|互联互通|经贸|大学联盟|大都市)"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ PARTICLE = r"(?:da|de|do|dos|das|del|della|di|du|van|von|der|den|le|la|ul|bin|bi
 _CAPITAL_RUN = re.compile(rf"{TOKEN}(?:\s+(?:{PARTICLE}\s+)?{TOKEN})*")
 HONORIFIC = r"(?:Mr|Mrs|Ms|Mdm|Madam|Madame|Dr|dr|Prof|Professor|Sir|Dame|Hon|H\.E|The Honou?rable|the Honou?rable|MR|MRS|MS|DR|PROF)\.?"
 HONORIFIC_RE = re.compile(rf"{HONORIFIC}\s*$")
-HONOURS = re.compile(r"(?:\s+(?:CMG|OBE|MBE|CBE|KBE|GBS|SBS|GBM|JP|BBS|PhD|Ph\.D\.|Esq))+$")
+# honours, degrees and fellowship letters after a name (FRS, FBA, FLSW, FREng, FAcSS)
+HONOURS = re.compile(r"(?:\s+(?:CMG|OBE|MBE|CBE|KBE|GBS|SBS|GBM|JP|BBS|PhD|Ph\.D\.|Esq|F[A-Z][A-Za-z]{0,3}[A-Z]|F[A-Z]))+$")
 
 TITLE_WORDS = {
     w.lower() for w in """Chairman Chairperson Chairwoman Chair Co-Chair Co-Chairs Vice-Chairman Vice-Chair President Director
@@ -277,11 +278,53 @@ def parse_position(text: str) -> tuple[str, str | None] | None:
             title, aff = f"{title} of the {body.group(1)}", aff[body.end():]
         aff = _AND_TITLE.split(aff)[0]
         aff = re.sub(r"^the\s+", "", aff)
+        aff = _first_listed_org(aff)
+        title, aff = _unit_in_title(title, aff)
+        aff = _with_parent_org(aff, segs[1:])
     else:
         title = first
         aff = _comma_affiliation(segs[1:])
     title = re.sub(rf"\s+in\s+(?:{EN_PLACE_RE.pattern})$", "", title).strip()
     return title, (aff.strip() if aff else None)
+
+
+def _is_org_segment(seg: str) -> bool:
+    """Tell whether a comma segment is an organisation name (CUHK, HKSAR Government), not a place or a position."""
+    words = seg.split()
+    if not words or len(words) > 8 or _is_title_word(words[0]) or EN_PLACE_RE.fullmatch(seg):
+        return False
+    if not all(re.match(r"[A-Z(&]", w) or w in ("of", "for", "and", "the", "on", "in") for w in words):
+        return False
+    return _looks_like_org(words[-1])
+
+
+_UNIT_AT = re.compile(r"^((?:School|Faculty|Department|College|Division|Graduate School) of [^,]+?)\s+at\s+(?:the\s+)?([A-Z].+)$")
+
+
+def _unit_in_title(title: str, aff: str) -> tuple[str, str]:
+    """Read "Dean of School of Law at X University" as title "Dean of School of Law", organisation X University."""
+    m = _UNIT_AT.match(aff)
+    if not m or " at " in m.group(1):
+        return title, aff
+    return f"{title} of {m.group(1)}", m.group(2)
+
+
+def _first_listed_org(aff: str) -> str:
+    """Keep the first of two organisations joined by "and the" ("chairman of the X Chamber and the Y Alliance")."""
+    parts = re.split(r"\s+and\s+the\s+(?=[A-Z])", aff, maxsplit=1)
+    if len(parts) == 2 and any(_looks_like_org(w) for w in parts[0].split()) and any(_looks_like_org(w) for w in parts[1].split()):
+        return parts[0]
+    return aff
+
+
+def _with_parent_org(aff: str, segs: list[str]) -> str:
+    """Append the parent organisations written after the affiliation ("Department of Economics, CUHK")."""
+    kept = [aff]
+    for seg in segs:
+        if not _is_org_segment(seg):
+            break
+        kept.append(seg)
+    return ", ".join(kept)
 
 
 def _comma_affiliation(segs: list[str]) -> str | None:
@@ -299,12 +342,34 @@ def _comma_affiliation(segs: list[str]) -> str | None:
 
 def _title_clause_before(pre: str) -> tuple[str, str | None] | None:
     """Parse "The Director of the Singapore ETO, Mr Owin Fung": the title clause before a comma and the name."""
-    m = re.search(rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by|with)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$", pre[-250:])
+    m = re.search(rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by|with|met|meets)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$", pre[-250:])
     parsed = parse_position(m.group(1)) if m else None
     head = parsed[0].split(" for ")[0] if parsed else ""
     if parsed and all(_is_title_word(w) or w.islower() or w == "&" for w in head.split()):
         return parsed
-    return None
+    return _org_then_title(m.group(1)) if m else None
+
+
+_QUALIFIER = re.compile(r"^\([^()]{1,30}\)$")
+
+
+def _title_part(word: str) -> bool:
+    """Tell whether a word belongs to a position ("Deputy", "founder-director", "(Policy)")."""
+    return _is_title_word(word) or bool(_QUALIFIER.match(word)) or any(_is_title_word(p) for p in word.split("-") if p)
+
+
+def _org_then_title(clause: str) -> tuple[str, str | None] | None:
+    """Parse "RSIS Dean" / "MINDEF Deputy Secretary (Policy)": an organisation written before the position."""
+    words = clause.split()
+    k = len(words)
+    while k > 0 and _title_part(words[k - 1]):
+        k -= 1
+    org, title = words[:k], words[k:]
+    if not org or not title or len(org) > 6 or not any(_is_title_word(w.split("-")[-1], head=True) or _is_title_word(w, head=True) for w in title):
+        return None
+    if not (_looks_like_org(org[-1]) or re.fullmatch(r"[A-Z]{2,}[\w-]*", org[-1])) or EN_PLACE_RE.fullmatch(" ".join(org)):
+        return None
+    return " ".join(title), " ".join(org)
 
 
 _OBJECT_BEFORE = re.compile(r"\b(?:in|of|at|from|for|the|to|on|by|into|across|within|near)\s+$", re.I)

@@ -64,6 +64,7 @@ JUNK_PREFIX = re.compile(
     r"^(?:[0-9０-９]+月[0-9０-９]+日|上午|下午|晚上|当天|今天|今日|日前|近日|随后|同时|此外|其中|最后|首先|接着|另外|会上|会议上|"
     r"开幕式上|活动上|论坛上|研讨会上|仪式上|在|由|邀请了?|包括|来自|与会嘉宾|出席的有|嘉宾有|还有|以及|和|与|及|并|也|、|，|,|：|:|\s)+"
 )
+LEVEL_WORDS = {"市", "省", "区", "县", "镇", "校", "院", "本市", "本省", "我市", "我省", "我校", "我院", "全市", "全省"}
 INTERNAL_BODY = re.compile(r"(执行委员会|常务委员会|董事会|理事会|监事会|校董会)$")
 EVENT_WORDS = re.compile(r"研讨会|论坛|圆桌会|会讲|峰会|年会|座谈会|讲座")
 REPORTER = re.compile(r"(?:记者|作者|编辑|摄影|通讯员|责编|责任编辑|撰稿|文|图)\s*[:：]?\s*$")
@@ -152,7 +153,7 @@ def _name_before(s: str, title_start: int, floor: int) -> tuple[int, int] | None
                 c in NAME_STOP_CHARS or not re.match(_GIVEN, c) for c in cand):
             continue
         prev = s[start - 1] if start > floor else ""
-        if prev == "" or prev in "、，,；;：:。 " or prev in "院会所部办委局厅团社视盟金心室处组协联府行司署馆校学报台市省区县州":
+        if prev == "" or prev in "、，,；;：:。 \n" or prev in "院会所部办委局厅团社视盟金心室处组协联府行司署馆校学报台市省区县州":
             return start, title_start
     return None
 
@@ -195,7 +196,31 @@ def find_mentions(simp: str, orig: str) -> list[ZhMention]:
             floor = m.end()
     if mentions:
         mentions += _bare_listed_names(simp, orig, mentions)
-    return mentions
+    return mentions + _bare_cued_names(simp, orig)
+
+
+# A bare name (no title) is still a person when an honorific follows it (梁振英先生) or when it opens a clause and
+# gives an address (屠光绍致辞, 屠光绍在开幕式上致辞时表示).
+BARE_NAME_CUE = re.compile(r"先生|女士|(?:在[^，,。；;：:]{0,20})?(?:致辞|致词|致欢迎辞|致欢迎词|致开幕辞|致开幕词|发表主旨演讲|作主旨演讲|作主题演讲)")
+BARE_NAME_PREV = set("、，,；;：:。 \n“（(请邀由与和及同")
+
+
+def _bare_cued_names(simp: str, orig: str) -> list[ZhMention]:
+    """Return names written without a title but followed by an honorific or an address cue."""
+    out: list[ZhMention] = []
+    for m in BARE_NAME_CUE.finditer(simp):
+        for length in (3, 2):
+            start = m.start() - length
+            if start < 0:
+                continue
+            cand = simp[start:m.start()]
+            if (cand[0] not in SURNAMES or cand in NOT_NAMES or cand[:2] in NOT_NAMES or cand[-1] in ORG_END_CHARS
+                    or TITLE_RE.search(cand) or any(c in NAME_STOP_CHARS or c in STOP_AFTER or not re.match(_GIVEN, c) for c in cand)):
+                continue
+            if start == 0 or simp[start - 1] in BARE_NAME_PREV:
+                out.append(ZhMention(orig[start:m.start()], start, m.start(), None, None))
+                break
+    return out
 
 
 def _bare_listed_names(simp: str, orig: str, found: list[ZhMention]) -> list[ZhMention]:
@@ -264,6 +289,8 @@ def _affiliation(simp: str, orig: str, start: int, end: int) -> str | None:
     junk = JUNK_PREFIX.match(text, offset)
     offset = junk.end() if junk else offset
     value = orig[start + offset:end].strip(" ，,、：:")
+    if to_simplified(value) in LEVEL_WORDS:
+        return None  # 市领导某某: "the city's" names no organisation
     return value or None
 
 

@@ -23,7 +23,7 @@ EN_CUES: list[tuple[str, str]] = [
     ("moderator", r"moderat\w+|hosted (?:a|the) (?:panel|discussion|session|conversation|dialogue)|chaired by|was chaired|were chaired|chaired the|chaired a|\bchair of the (?:panel|session)|facilitated by"),
     ("panelist", r"panel(?:l)?ists?|discussants?|panel members?|on the panel|joined the panel|panel (?:session|discussion)s?|"
      r"\bpanel (?=included|includes|comprised|consisted of|featured|members)|panel of (?:experts|speakers)"),
-    ("signatory", r"signed by|signatories|\bsigned (?:the|an?) |inked"),
+    ("signatory", r"signed by|sealed by|inked by|signatories|\bsigned (?:the|an?) |inked"),
     ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
     ("speaker", r"\bspeakers?\b|\bread (?:a|the|out)\b|\bspoke\b|\b(?:to )?speak\b|\bdiscussed\b|"
      r"\bwith(?=\s+(?:Professor|Prof\.?|Dr\.?|Mr\.?|Ms\.?|Mrs\.?)\s)|\bspeech(?:es)?\b|expressed (?:views|opinions|the view)|\baddress(?:ed)?\b|\btalk\b|\bsaid\b|\bsays\b|\bpresented\b|\bpresentation\b|\blecture\b|\bshared\b|\bremarked\b|"
@@ -41,7 +41,7 @@ ZH_CUES: list[tuple[str, str]] = [
     ("panelist", r"圆桌(?:会议|讨论|对话|论坛)?(?:环节|上|中)|与谈|主宾发言|对话嘉宾|讨论嘉宾|点评嘉宾|参与讨论"),
     ("signatory", r"签署|签约|签字"),
     ("attendee", r"出席|参加|到场|主礼嘉宾|陪同|随行|在座|会面|会晤|见证|参会|与会|莅临|接待|到访|拜访|进行了[^。]{0,6}交流|座谈|会见|会谈"),
-    ("speaker", r"讲话|发言|演讲|表示|指出|介绍|发表|作报告|作了|分享|主讲|说|认为|强调|提出|寄语|分析|希望|建议|谈到|回顾|呼吁|"
+    ("speaker", r"讲话|发言|演讲|提问|表示|指出|介绍|发表|作报告|作了|分享|主讲|说|认为|强调|提出|寄语|分析|希望|建议|谈到|回顾|呼吁|"
      r"献计献策|建言献策|各抒己见|各舒己见|畅所欲言|(?<![名简号俗统宣声堪职自])称(?![为作号])"),
 ]
 
@@ -113,13 +113,19 @@ def assign_roles(sentence: str, spans: list[tuple[int, int]], lang: str) -> list
             near = ahead[-1]
             ahead = [c for c in cues if c.end <= near.end and near.start - c.end <= 12
                      and not any(c.end <= s < near.start for s, _ in spans)]
-        own = _own_cluster([c for c in cues if c.start >= end and not forward[id(c)]], spans, end)
+        own = _own_cluster([c for c in cues if c.start >= end and (not forward[id(c)] or _is_meeting_verb(c, sentence))],
+                           spans, end)
         options = ahead + own
         if not options:  # fall back on a cue that opens the sentence ("The Summit included keynote speeches by ...")
             opening = [c for c in cues if c.end <= start and not any(s < c.start for s, _ in spans)]
             options = [c for c in opening if opening[-1].start - c.end <= 12]
         roles.append(_best(options))
     return roles
+
+
+def _is_meeting_verb(cue: Cue, sentence: str) -> bool:
+    """Tell whether a cue is "met (with)": it applies both to its subject and to the names after it."""
+    return bool(re.fullmatch(r"met(?: with)?", sentence[cue.start:cue.end], re.I))
 
 
 def _own_cluster(after: list[Cue], spans: list[tuple[int, int]], end: int) -> list[Cue]:
