@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ingest.models import Page
+from ingest.models import Page, utc_now
 
 SOURCE_HEADER = "WARC-Coopwatch-Source"
 KIND_HEADER = "WARC-Coopwatch-Kind"  # article, listing, feed or sitemap
@@ -51,7 +51,7 @@ class WarcArchive:
         """Archive one response (a 304 is archived too, with an empty body)."""
         if page.status == 0:
             return  # nothing came back: nothing to archive
-        reason = HTTPStatus(page.status).phrase if page.status in HTTPStatus._value2member_map_ else "Unknown"
+        reason = _status_phrase(page.status)
         headers = [(k, v) for k, v in page.headers.items() if k.lower() not in DROPPED_HEADERS]
         http_headers = StatusAndHeaders(f"{page.status} {reason}", headers, protocol="HTTP/1.1")
         record = self._writer.create_warc_record(
@@ -76,10 +76,17 @@ class WarcArchive:
         self.close()
 
 
+def _status_phrase(status: int) -> str:
+    """Return the reason phrase of an HTTP status ("Unknown" for codes the standard does not name)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
 def _warc_date(iso: str) -> str:
-    if iso:
-        return iso.replace("+00:00", "Z")
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Return a record's WARC-Date (``...Z``) from its ISO 8601 UTC stamp, or now when it has none."""
+    return (iso or utc_now()).replace("+00:00", "Z")
 
 
 def iter_archive(archive_dir: str | Path, source: str | None = None) -> Iterator[ArchivedResponse]:

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any
 
 
 def doc_id(canonical_url: str) -> str:
     """Return the stable id of a document: sha256 of its canonical URL, hex."""
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+
+
+def utc_now() -> str:
+    """Return the current time as ISO 8601 UTC with seconds (the form of every stamp in a record)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def content_hash(*parts: str | None) -> str:

@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.archive import WarcArchive
 from ingest.discover.feeds import FeedError, feed_links, sitemap_links
@@ -25,6 +26,9 @@ from ingest.models import Article, Document, EventReport
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
 from ingest.state import CrawlState, store_identity
+
+if TYPE_CHECKING:
+    from ingest.fetch import Fetcher
 
 BATCH_SIZE = 50
 MAX_SITEMAPS = 20
@@ -45,12 +49,11 @@ def source_settings(settings: Settings, source: Source) -> Settings:
     return settings.model_copy(update=overrides)
 
 
-def make_fetcher(settings: Settings):
-    """Create the fetcher (the one network seam) with a cross-process per-host lock directory."""
+def make_fetcher(settings: Settings) -> Fetcher:
+    """Create the fetcher (the one network seam); it shares a per-host lock directory across processes."""
     from ingest.fetch import Fetcher
 
-    lock_dir = settings.lock_dir or str(Path(settings.state_path).parent / "locks")
-    return Fetcher.from_settings(settings.model_copy(update={"lock_dir": lock_dir}))
+    return Fetcher.from_settings(settings)
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict]) -> int:
@@ -77,7 +80,7 @@ def read_jsonl(path: str | Path) -> Iterator[dict]:
 # ---------------------------------------------------------------- discover
 
 def discover_stage(source_name: str, settings: Settings, workdir: str | Path, max_pages: int | None = None,
-                   batch_size: int = BATCH_SIZE, fetcher=None) -> dict:
+                   batch_size: int = BATCH_SIZE, fetcher: Fetcher | None = None) -> dict:
     """Find candidate article URLs of a source; write them to ``urls.jsonl`` and return path, count, batches.
 
     Pass a ``fetcher`` to share its robots.txt cache and host delays with later stages in one process.
@@ -173,8 +176,8 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
 # ---------------------------------------------------------------- fetch + extract
 
 def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, workdir: str | Path,
-                start: int = 0, end: int | None = None, progress: Progress | None = None, fetcher=None,
-                conditional: bool = True) -> dict:
+                start: int = 0, end: int | None = None, progress: Progress | None = None,
+                fetcher: Fetcher | None = None, conditional: bool = True) -> dict:
     """Fetch and extract one batch of URLs; write ``articles-<start>.jsonl``; return path and counts.
 
     A URL whose copy in this store is current costs one conditional request (``conditional=False``
@@ -203,7 +206,7 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     _write_jsonl(path, articles)
     return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": counts["fetched"],
             "not_modified": counts["not_modified"], "failed": counts["failed"], "failures": dict(reasons),
-            "requests": sum(fetcher.stats.values()) if isinstance(getattr(fetcher, "stats", None), dict) else None}
+            "requests": sum(fetcher.stats.values())}
 
 
 def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: WarcArchive,
@@ -216,8 +219,8 @@ def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: Wa
         state.record_failure(url, source.name, reason)
         reasons[reason.split(":", 1)[0]] += 1
         return "failed"
-    new_hash = hashlib.sha256(page.body).hexdigest() if not page.not_modified else body_hash
-    if page.not_modified or (body_hash and new_hash == body_hash):
+    new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
+    if page.not_modified or new_hash == body_hash:
         state.record_not_modified(url, source.name)
         return "not_modified"
     try:
@@ -248,8 +251,8 @@ def structure_article(article: Article) -> EventReport | None:
 def structure_stage(articles_path: str | Path, workdir: str | Path | None = None) -> dict:
     """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``."""
     articles_path = Path(articles_path)
-    out = Path(workdir or articles_path.parent) / articles_path.name.replace("articles-", "docs-")
-    if out.parent != articles_path.parent and workdir:
+    out = articles_path.with_name(articles_path.name.replace("articles-", "docs-"))
+    if workdir and Path(workdir) != articles_path.parent:
         out = Path(workdir) / articles_path.parent.name / out.name
     docs = [to_document(Article.from_dict(row)) for row in read_jsonl(articles_path)]
     count = _write_jsonl(out, (d.to_dict() for d in docs))

@@ -149,7 +149,7 @@ def _line_of(node: yaml.MappingNode, key: str) -> int:
 
 def _check_unique(sources: list[Source], nodes: list[yaml.MappingNode], path: Path) -> None:
     seen: set[str] = set()
-    for source, node in zip(sources, nodes):
+    for source, node in zip(sources, nodes, strict=True):
         if source.name in seen:
             raise ConfigError(f"{path}:{_line_of(node, 'name')}: source name {source.name!r} is used twice; names must be unique")
         seen.add(source.name)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from ingest.models import utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS urls (
@@ -58,11 +61,6 @@ def store_identity(store: str, env: dict[str, str] | None = None) -> str:
         return f"{store.rstrip('/')}#{env.get('COOPWATCH_ES_INDEX', 'coopwatch')}"
     path = store.removeprefix("sqlite:///").removeprefix("sqlite://")
     return str(Path(path).resolve())
-
-
-def utcnow() -> str:
-    """Return the current UTC time as ISO 8601 with seconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -126,7 +124,7 @@ class CrawlState:
     def record_success(self, url: str, source: str, etag: str | None, last_modified: str | None,
                        body_hash: str | None, commit: bool = False) -> None:
         """Record a fetched page; its validators stay pending until ``mark_indexed`` unless ``commit``."""
-        now = utcnow()
+        now = utc_now()
         self._touch(url, source, now)
         self.db.execute(
             "UPDATE urls SET status='ok', reason=NULL, last_success=?, failures=0,"
@@ -137,7 +135,7 @@ class CrawlState:
 
     def record_not_modified(self, url: str, source: str) -> None:
         """Record a 304 (or an identical body): the stored document is current."""
-        now = utcnow()
+        now = utc_now()
         self._touch(url, source, now)
         self.db.execute(
             "UPDATE urls SET status=CASE WHEN status='no_article' THEN status ELSE 'not_modified' END,"
@@ -153,7 +151,7 @@ class CrawlState:
 
     def record_failure(self, url: str, source: str, reason: str, status: str = "failed") -> None:
         """Record a failed fetch or a page without an article, with its reason."""
-        now = utcnow()
+        now = utc_now()
         self._touch(url, source, now)
         self.db.execute("UPDATE urls SET status=?, reason=?, failures=failures+1 WHERE url=?", (status, reason, url))
         self.db.execute("INSERT INTO failures(url, source, at, reason) VALUES (?,?,?,?)", (url, source, now, reason))
@@ -175,13 +173,13 @@ class CrawlState:
 
     def start_run(self, source: str) -> int:
         """Open a run record for a source; return its id."""
-        cur = self.db.execute("INSERT INTO runs(source, started) VALUES (?, ?)", (source, utcnow()))
+        cur = self.db.execute("INSERT INTO runs(source, started) VALUES (?, ?)", (source, utc_now()))
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, counts: dict, ok: bool = True) -> None:
         """Close a run record with its counts."""
         self.db.execute("UPDATE runs SET finished=?, counts=?, ok=? WHERE id=?",
-                        (utcnow(), json.dumps(counts, sort_keys=True), int(ok), run_id))
+                        (utc_now(), json.dumps(counts, sort_keys=True), int(ok), run_id))
 
     def runs(self, source: str, limit: int = 20) -> list[dict]:
         """Return a source's most recent runs, newest first."""
@@ -191,15 +189,12 @@ class CrawlState:
         return [{"id": r[0], "started": r[1], "finished": r[2], "counts": json.loads(r[3]), "ok": bool(r[4])}
                 for r in rows]
 
-    def failure_reasons(self, source: str, since: str | None = None) -> dict[str, int]:
-        """Return {reason kind: count} of current failures of a source's URLs."""
+    def failure_reasons(self, source: str) -> dict[str, int]:
+        """Return {reason kind: count} of current failures of a source's URLs, most frequent first."""
         rows = self.db.execute(
-            "SELECT reason FROM urls WHERE source=? AND status IN ('failed','no_article')", (source,)).fetchall()
-        out: dict[str, int] = {}
-        for (reason,) in rows:
-            kind = (reason or "unknown").split(":", 1)[0]
-            out[kind] = out.get(kind, 0) + 1
-        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+            "SELECT reason FROM urls WHERE source=? AND status IN ('failed','no_article')", (source,))
+        kinds = Counter((reason or "unknown").split(":", 1)[0] for (reason,) in rows)
+        return dict(kinds.most_common())
 
     def sources(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT source FROM runs UNION SELECT DISTINCT source FROM urls").fetchall()

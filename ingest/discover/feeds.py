@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from xml.etree.ElementTree import Element, ParseError
 
-from ingest.discover.urls import canonicalize_url
+from ingest.discover.urls import canonicalize_url, dedupe
 
 
 class FeedError(ValueError):
@@ -68,12 +68,8 @@ def _entry_link(entry: Element) -> str | None:
 def sitemap_links(data: bytes | str, sitemap_url: str) -> SitemapLinks:
     """Return the page URLs of a urlset sitemap, or the child sitemaps of a sitemap index."""
     root = _parse_xml(data)
-    pages: dict[str, None] = {}
-    children: dict[str, None] = {}
-    for element in root.iter():
-        if _local(element.tag) != "loc":
-            continue
-        url = canonicalize_url((element.text or "").strip(), sitemap_url)
-        if url:
-            (children if _local(root.tag) == "sitemapindex" else pages).setdefault(url)
-    return SitemapLinks(list(pages), list(children))
+    locations = (canonicalize_url((e.text or "").strip(), sitemap_url) for e in root.iter() if _local(e.tag) == "loc")
+    urls = dedupe([url for url in locations if url])
+    if _local(root.tag) == "sitemapindex":
+        return SitemapLinks(pages=[], sitemaps=urls)
+    return SitemapLinks(pages=urls, sitemaps=[])

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml.etree import ParserError
 
-from ingest.discover.urls import canonicalize_url
+from ingest.discover.urls import canonicalize_url, dedupe
 
 ASSET_RE = re.compile(r"\.(?:jpe?g|png|gif|svg|webp|ico|css|js|pdf|docx?|xlsx?|pptx?|zip|rar|mp[34]|avi|mov)$", re.I)
 NEXT_TEXT_RE = re.compile(r"^\s*(?:next(?:\s+page)?|older(?:\s+posts)?|下一页|下页|后一页|›|»|>|>>)\s*[›»>]?\s*$", re.I)
@@ -38,12 +38,14 @@ def extract_links(html: str, page_url: str) -> list[str]:
         return []
     base = base_url(tree, page_url)
     host = urlsplit(page_url).netloc.lower()
-    out: dict[str, None] = {}
-    for anchor in tree.iterfind(".//a[@href]"):
-        url = canonicalize_url(anchor.get("href"), base)
-        if url and urlsplit(url).netloc == host and not ASSET_RE.search(urlsplit(url).path):
-            out.setdefault(url)
-    return list(out)
+    links = (canonicalize_url(anchor.get("href"), base) for anchor in tree.iterfind(".//a[@href]"))
+    return dedupe([url for url in links if url and _is_page_on(url, host)])
+
+
+def _is_page_on(url: str, host: str) -> bool:
+    """Return whether a canonical URL is on host and does not name an asset (image, script, document)."""
+    parts = urlsplit(url)
+    return parts.netloc == host and not ASSET_RE.search(parts.path)
 
 
 def find_next_page(html: str, page_url: str, selector: str | None = None) -> str | None:

@@ -37,12 +37,6 @@ def _resolve_dots(path: str) -> str:
     return resolved
 
 
-def host_of(url: str) -> str:
-    """Return scheme://netloc of a URL (the unit of politeness)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def dedupe(urls: list[str]) -> list[str]:
     """Return the URLs without repeats, first occurrence order kept."""
     return list(dict.fromkeys(urls))

@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -30,7 +29,7 @@ from ingest.fetch.headers import parse_content_type, parse_retry_after
 from ingest.fetch.robots import MAX_ROBOTS_BYTES, RobotsPolicy, product_token, robots_url
 from ingest.fetch.throttle import HostThrottle
 from ingest.fetch.transport import guarded_adapter
-from ingest.models import Page
+from ingest.models import Page, utc_now
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,11 +70,6 @@ class Answer:
     headers: CaseInsensitiveDict = field(default_factory=CaseInsensitiveDict)
     body: bytes = b""
     content_type: str | None = None
-
-
-def utc_now() -> str:
-    """Return the current time as ISO 8601 UTC with seconds."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def host_key(url: str) -> str:

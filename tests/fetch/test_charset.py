@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
-
 import pytest
 
 from ingest.fetch.charset import decode_body, normalize_charset
@@ -27,70 +25,36 @@ def fetch(server: LocalServer, make_fetcher, body: bytes, content_type: str):
     return make_fetcher().fetch(server.url("/page"), check_robots=False)
 
 
-def test_r10_gbk_page_with_header_charset(server: LocalServer, make_fetcher) -> None:
-    page = fetch(server, make_fetcher, html(CHINESE).encode("gbk"), "text/html; charset=GBK")
-    assert page.ok and CHINESE in page.text and page.encoding == "gb18030"
-
-
-def test_r10_gb18030_page_with_meta_charset(server: LocalServer, make_fetcher) -> None:
-    text = html(CHINESE + RARE, '<meta charset="gb18030">')
-    page = fetch(server, make_fetcher, text.encode("gb18030"), "text/html")
-    assert page.text == text and page.encoding == "gb18030"
-
-
-def test_r10_gb2312_label_in_http_equiv_decodes_as_gb18030(server: LocalServer, make_fetcher) -> None:
-    head = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
-    text = html(CHINESE + "镕", head)  # 镕 is in GBK but not in GB2312: real pages labelled gb2312 do this
-    page = fetch(server, make_fetcher, text.encode("gbk"), "text/html")
-    assert page.text == text and page.encoding == "gb18030"
-
-
-def test_r10_utf8_bom_wins_over_wrong_header(server: LocalServer, make_fetcher) -> None:
-    text = html(CHINESE, '<meta charset="gbk">')
-    page = fetch(server, make_fetcher, codecs.BOM_UTF8 + text.encode("utf-8"), "text/html; charset=gbk")
-    assert page.text == text and page.encoding == "utf-8"
-
-
-def test_r10_header_charset_wins_over_meta(server: LocalServer, make_fetcher) -> None:
-    text = html(CHINESE, '<meta charset="gbk">')
-    page = fetch(server, make_fetcher, text.encode("utf-8"), "text/html; charset=utf-8")
-    assert page.text == text and page.encoding == "utf-8"
-
-
-def test_r10_page_that_declares_nothing_is_detected(server: LocalServer, make_fetcher) -> None:
-    text = html(CHINESE * 2)
-    page = fetch(server, make_fetcher, text.encode("gbk"), "text/html")
-    assert page.text == text and page.encoding == "gb18030"
-
-
-def test_r10_lying_header_falls_through_to_meta(server: LocalServer, make_fetcher) -> None:
-    text = html(CHINESE, '<meta charset="gbk">')
-    page = fetch(server, make_fetcher, text.encode("gbk"), "text/html; charset=utf-8")
-    assert page.text == text and page.encoding == "gb18030"
-
-
-def test_r10_lying_header_and_meta_fall_through_to_detection(server: LocalServer, make_fetcher) -> None:
-    text = html(CHINESE * 2, '<meta charset="utf-8">')
-    page = fetch(server, make_fetcher, text.encode("gbk"), "text/html; charset=utf-8")
-    assert page.text == text and page.encoding == "gb18030"
-
-
-def test_r10_server_default_latin1_label_does_not_hide_the_meta_charset(server: LocalServer, make_fetcher) -> None:
-    text = html(CHINESE, '<meta charset="utf-8">')
-    page = fetch(server, make_fetcher, text.encode("utf-8"), "text/html; charset=ISO-8859-1")
-    assert page.text == text and page.encoding == "utf-8"
-
-
-def test_r10_plain_utf8_without_any_declaration(server: LocalServer, make_fetcher) -> None:
-    text = "Städtepartnerschaft — 城市合作 — coopération"
-    page = fetch(server, make_fetcher, text.encode("utf-8"), "text/plain")
-    assert page.text == text and page.encoding == "utf-8"
-
-
-def test_r10_xml_declaration_encoding(server: LocalServer, make_fetcher) -> None:
-    text = f'<?xml version="1.0" encoding="GB2312"?><rss><channel><title>{CHINESE}</title></channel></rss>'
-    page = fetch(server, make_fetcher, text.encode("gbk"), "application/rss+xml")
-    assert page.text == text and page.encoding == "gb18030"
+@pytest.mark.parametrize(("text", "written_in", "content_type", "expected"), [
+    pytest.param(html(CHINESE), "gbk", "text/html; charset=GBK", "gb18030", id="gbk-page-with-header-charset"),
+    pytest.param(html(CHINESE + RARE, '<meta charset="gb18030">'), "gb18030", "text/html", "gb18030",
+                 id="gb18030-page-with-meta-charset"),
+    # 镕 is in GBK but not in GB2312: real pages labelled gb2312 do this
+    pytest.param(html(CHINESE + "镕", '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'), "gbk",
+                 "text/html", "gb18030", id="gb2312-label-in-http-equiv-decodes-as-gb18030"),
+    pytest.param(html(CHINESE, '<meta charset="gbk">'), "utf-8-sig", "text/html; charset=gbk", "utf-8",
+                 id="utf8-bom-wins-over-wrong-header"),
+    pytest.param(html(CHINESE, '<meta charset="gbk">'), "utf-8", "text/html; charset=utf-8", "utf-8",
+                 id="header-charset-wins-over-meta"),
+    pytest.param(html(CHINESE * 2), "gbk", "text/html", "gb18030", id="page-that-declares-nothing-is-detected"),
+    pytest.param(html(CHINESE, '<meta charset="gbk">'), "gbk", "text/html; charset=utf-8", "gb18030",
+                 id="lying-header-falls-through-to-meta"),
+    pytest.param(html(CHINESE * 2, '<meta charset="utf-8">'), "gbk", "text/html; charset=utf-8", "gb18030",
+                 id="lying-header-and-meta-fall-through-to-detection"),
+    pytest.param(html(CHINESE, '<meta charset="utf-8">'), "utf-8", "text/html; charset=ISO-8859-1", "utf-8",
+                 id="server-default-latin1-label-does-not-hide-the-meta-charset"),
+    # these UTF-8 bytes also decode as cp1252 (to mojibake), so only the meta charset gets them right
+    pytest.param('<html><head><meta charset="utf-8"></head><body>Städtepartnerschaft — coopération</body></html>',
+                 "utf-8", "text/html; charset=ISO-8859-1", "utf-8", id="latin1-label-on-utf8-also-valid-cp1252"),
+    pytest.param("Städtepartnerschaft — 城市合作 — coopération", "utf-8", "text/plain", "utf-8",
+                 id="plain-utf8-without-any-declaration"),
+    pytest.param(f'<?xml version="1.0" encoding="GB2312"?><rss><channel><title>{CHINESE}</title></channel></rss>',
+                 "gbk", "application/rss+xml", "gb18030", id="xml-declaration-encoding"),
+])
+def test_r10_body_decoded_from_the_right_clue(server: LocalServer, make_fetcher, text: str, written_in: str,
+                                              content_type: str, expected: str) -> None:
+    page = fetch(server, make_fetcher, text.encode(written_in), content_type)
+    assert page.ok and page.text == text and page.encoding == expected
 
 
 @pytest.mark.parametrize(("label", "codec"), [("GBK", "gb18030"), ("gb2312", "gb18030"), ("UTF8", "utf-8"),

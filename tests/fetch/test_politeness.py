@@ -58,12 +58,14 @@ def test_r3_min_delay_between_requests_to_one_host(server: LocalServer, make_fet
     assert min(gaps(server.requests)) >= DELAY * 0.9
 
 
-def test_r3_delay_is_per_host(make_fetcher) -> None:
+def test_r3_delay_is_per_host(make_fetcher, tmp_path: Path) -> None:
     with LocalServer() as one, LocalServer() as two:
-        fetcher = make_fetcher(min_delay=DELAY)
-        fetcher.fetch(html_routes(one, 1)[0], check_robots=False)
-        fetcher.fetch(html_routes(two, 1)[0], check_robots=False)
+        fetcher = make_fetcher(min_delay=DELAY, lock_dir=tmp_path)
+        assert fetcher.fetch(html_routes(one, 1)[0], check_robots=False).ok
+        assert fetcher.fetch(html_routes(two, 1)[0], check_robots=False).ok
         assert fetcher.crawl_delay(one.netloc) == fetcher.crawl_delay(two.netloc) == DELAY
+        # each host has its own politeness slot (and last-request time), keyed host:port
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"127.0.0.1_{s.port}.lock" for s in (one, two))
 
 
 def test_r3_robots_crawl_delay_honoured(server: LocalServer, make_fetcher) -> None:

@@ -35,6 +35,8 @@ def test_listing_links_are_canonical_same_host_and_unique():
     assert "http://h.org/news/2025/a.html" in links
     assert links.count("http://h.org/news/2025/a.html") == 1
     assert not any("other.org" in u or u.endswith(".pdf") for u in links)
+    assert links == ["http://h.org/", "http://h.org/about/", "http://h.org/news/2025/a.html",
+                     "http://h.org/news/?page=2"]  # document order, relative links resolved against <base>
 
 
 def test_next_page_by_rel_text_or_selector():

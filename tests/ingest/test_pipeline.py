@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
-
-import pytest
 
 from coopwatch.run import index_stage, reprocess, run_crawl
 from ingest.pipeline import discover_stage, fetch_stage, structure_stage
@@ -15,9 +12,9 @@ from ingest.state import CrawlState
 from search import open_backend
 from search.base import Query
 from tests.support.httpd import LocalServer, Response
+from tests.support.shared_data import require_shared
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-SEED = SHARED / "seed" / "sass-shanghai-hong-kong-symposium-2025.html"
+SEED = "seed/sass-shanghai-hong-kong-symposium-2025.html"
 
 ARTICLE = """<html><head><title>{title}</title></head><body><nav><a href="/">Home</a> <a href="/news/">News</a></nav>
 <main><h1>{title}</h1><p>Date: 2025-10-{day:02d}</p>{paras}</main><footer>Copyright Example Institute</footer></body></html>"""
@@ -58,6 +55,12 @@ def make_site(extra: dict | None = None) -> dict:
     return routes
 
 
+def stored_count(store: str) -> int:
+    """Return how many documents the store at ``store`` holds."""
+    with open_backend(store) as backend:
+        return backend.count()
+
+
 def settings_for(tmp_path: Path, server: LocalServer, **kw) -> Settings:
     sources = tmp_path / "sources.yaml"
     sources.write_text(f"sources:\n  - name: site\n    start_urls: [{server.url('/news/')}]\n"
@@ -95,8 +98,7 @@ def test_recrawl_sends_only_conditional_requests_and_writes_no_duplicates(tmp_pa
                             and "missing" not in r.path]
         assert article_requests and all(r.header("If-None-Match") for r in article_requests)
         assert again.fetched == 0 and again.new == 0 and again.not_modified == 5  # 4 stories + gallery
-    with open_backend(settings.store) as backend:
-        assert backend.count() == 4
+    assert stored_count(settings.store) == 4
 
 
 def test_changed_page_is_updated_not_duplicated(tmp_path):
@@ -119,8 +121,7 @@ def test_crash_between_fetch_and_index_loses_nothing(tmp_path):
         # the process dies here: nothing indexed. The next full run must fetch and index everything.
         [summary] = run_crawl(settings)
         assert summary.fetched == 4 and summary.new == 4
-    with open_backend(settings.store) as backend:
-        assert backend.count() == 4
+    assert stored_count(settings.store) == 4
 
 
 def test_rerunning_a_stage_is_idempotent(tmp_path):
@@ -133,8 +134,7 @@ def test_rerunning_a_stage_is_idempotent(tmp_path):
         first = index_stage([docs["path"]], settings.store, settings.state_path)
         second = index_stage([docs["path"]], settings.store, settings.state_path)  # a retried task
         assert (first["new"], second["new"], second["unchanged"]) == (4, 0, 4)
-    with open_backend(settings.store) as backend:
-        assert backend.count() == 4
+    assert stored_count(settings.store) == 4
 
 
 def test_reprocess_reads_the_archive_without_fetching(tmp_path):
@@ -146,8 +146,7 @@ def test_reprocess_reads_the_archive_without_fetching(tmp_path):
         counts = reprocess(settings)
         assert server.requests == []
     assert counts["new"] == 4 and counts["no_article"] == 1
-    with open_backend(settings.store) as backend:
-        assert backend.count() == 4
+    assert stored_count(settings.store) == 4
 
 
 def test_one_failing_source_does_not_stop_the_others(tmp_path):
@@ -160,20 +159,12 @@ def test_one_failing_source_does_not_stop_the_others(tmp_path):
     assert summaries["down"].discovered == 0 and summaries["down"].error is None
 
 
-def seed_available() -> bool:
-    if SEED.exists():
-        return True
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{SEED} is missing: CI must run the seed test")
-    pytest.skip(f"{SEED} not present (../shared/data is only beside the checkout in development and CI)")
-
-
 def test_seed_report_is_indexed_and_found_by_speaker(tmp_path):
-    seed_available()
+    seed = require_shared(SEED, "the seed report test")
     routes = {"/robots.txt": Response(404, "", {}),
               "/news/": Response(200, '<html><body><a href="/news/2025-11/symposium.html">Symposium</a></body></html>',
                                  {"Content-Type": "text/html"}),
-              "/news/2025-11/symposium.html": etag_route(SEED.read_text(encoding="utf-8"))}
+              "/news/2025-11/symposium.html": etag_route(seed.read_text(encoding="utf-8"))}
     with LocalServer(routes) as server:
         settings = settings_for(tmp_path, server)
         [summary] = run_crawl(settings)
@@ -193,8 +184,7 @@ def test_crawl_into_a_new_store_fetches_in_full_and_indexes_everything(tmp_path)
         assert summary.fetched == 4 and summary.new == 4
         [again] = run_crawl(fresh)  # and then that store is current: conditional requests only
         assert again.fetched == 0 and again.not_modified == 5
-    with open_backend(fresh.store) as backend:
-        assert backend.count() == 4
+    assert stored_count(fresh.store) == 4
 
 
 def test_refetch_ignores_stored_validators(tmp_path):
@@ -203,6 +193,7 @@ def test_refetch_ignores_stored_validators(tmp_path):
         run_crawl(settings)
         server.clear()
         [summary] = run_crawl(settings, refetch=True)
+        assert len(server.requests_for("/news/1.html")) == 1  # pages were asked for again, in full
         assert not any(r.header("If-None-Match") for r in server.requests)
         assert summary.new == 0 and summary.unchanged == 4  # fetched in full, nothing rewritten
 
@@ -216,5 +207,21 @@ def test_reprocess_keys_redirected_pages_by_the_url_that_was_asked_for(tmp_path)
         run_crawl(settings)
         counts = reprocess(settings)
     assert counts["new"] == 0 and counts["unchanged"] == 4
-    with open_backend(settings.store) as backend:
-        assert backend.count() == 4
+    assert stored_count(settings.store) == 4
+
+
+def test_unchanged_page_without_validators_is_recognised_by_its_body_hash(tmp_path):
+    plain = Response(200, article_html("Hong Kong and Shenzhen story 1", 1, "Shenzhen Hong Kong."),
+                     {"Content-Type": "text/html; charset=utf-8"})  # no ETag, no Last-Modified
+    with LocalServer(make_site({"/news/1.html": plain})) as server:
+        settings = settings_for(tmp_path, server)
+        run_crawl(settings)
+        server.clear()
+        [again] = run_crawl(settings)
+        [request] = server.requests_for("/news/1.html")
+        assert request.header("If-None-Match") is None and request.header("If-Modified-Since") is None
+        assert again.fetched == 0 and again.new == 0 and again.not_modified == 5
+        url = server.url("/news/1.html")
+    with CrawlState(settings.state_path) as state:
+        assert state.get(url).status == "not_modified"
+    assert stored_count(settings.store) == 4
