@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .dates import find_dates
 from .textutil import split_sentences
 
 # (regex, event_type); English nouns are matched case-insensitively, plurals are skipped (see _noun_hits)
@@ -88,15 +89,15 @@ _NOT_EVENT_AFTER_ZH = re.compile(r"室|厅|堂|中心|网站|官网|秘书处|�
 _NOT_EVENT_BEFORE_ZH = re.compile(r"(?:下一届|下届|下一次|下次|明年的?)$")
 
 
+_EN_NOUN_RES = [(re.compile(rf"\b(?:{pattern})(?!s\b|ing\b)\b", re.I), etype) for pattern, etype in EN_NOUNS]
+_ZH_NOUN_RES = [(re.compile(pattern), etype) for pattern, etype in ZH_NOUNS]
+
+
 def _noun_hits(text: str, lang: str) -> list[tuple[int, str, str]]:
     """Return (offset, surface, type) for every singular event noun in the text that names an event."""
     hits: list[tuple[int, str, str]] = []
-    for pattern, etype in ZH_NOUNS if lang == "zh" else EN_NOUNS:
-        flags = 0 if lang == "zh" else re.I
-        regex = pattern if lang == "zh" else rf"\b(?:{pattern})(?!s\b|ing\b)\b"
-        for m in re.finditer(regex, text, flags):
-            if lang == "en" and re.match(r"s\b", text[m.end():m.end() + 2]) and etype != "meeting":
-                continue
+    for regex, etype in _ZH_NOUN_RES if lang == "zh" else _EN_NOUN_RES:
+        for m in regex.finditer(text):
             if not any(h[0] <= m.start() < h[0] + len(h[1]) for h in hits):
                 hits.append((m.start(), m.group(0), etype))
     return sorted(h for h in hits if _names_an_event(text, h[0], h[0] + len(h[1]), lang))
@@ -109,9 +110,9 @@ def _names_an_event(text: str, start: int, end: int, lang: str) -> bool:
     return not (_NOT_EVENT_AFTER_EN.match(text, end) or _NOT_EVENT_BEFORE_EN.search(text[max(0, start - 60):start]))
 
 
-def event_type_of(text: str, lang: str) -> tuple[str | None, str | None]:
+def event_type_of(text: str, lang: str, sentences: list[tuple[int, str]] | None = None) -> tuple[str | None, str | None]:
     """Return (event type, the sentence it came from): the noun in the first 'was held' sentence, else the first noun."""
-    sentences = split_sentences(text, lang)
+    sentences = split_sentences(text, lang) if sentences is None else sentences
     hits = _noun_hits(text, lang)
     if not hits:
         return None, None
@@ -160,10 +161,11 @@ def _sentence_at(sentences: list[tuple[int, str]], offset: int) -> str:
 
 def classify(text: str, lang: str) -> Classification:
     """Classify a (simplified-script, for Chinese) text as an event report or not, with the reason."""
-    negative = _negative_reason(text, lang)
+    sentences = split_sentences(text, lang)
+    negative = _negative_reason(text, lang, sentences)
     if negative:
         return Classification(False, None, negative)
-    etype, evidence = event_type_of(text, lang)
+    etype, evidence = event_type_of(text, lang, sentences)
     if etype is None:
         return Classification(False, None, "no event word (symposium, forum, 研讨会 ...)")
     if not (PAST_ZH if lang == "zh" else PAST_EN).search(text):
@@ -178,7 +180,7 @@ INTERNAL_DOC = re.compile(
     r"内部资料|内部文件|请勿外传", re.I)
 
 
-def _negative_reason(text: str, lang: str) -> str | None:
+def _negative_reason(text: str, lang: str, sentences: list[tuple[int, str]]) -> str | None:
     """Return why the page is not an event report (letter, notice, agenda, listing, announcement, policy), or None."""
     if LETTER.search(text[:300]) or SALUTATION_ZH.search(text[:300]):
         return "a letter or circular (opens with a salutation)"
@@ -191,7 +193,7 @@ def _negative_reason(text: str, lang: str) -> str | None:
         return "an agenda or programme (three or more time slots)"
     if len(LISTING_LINE.findall(text)) >= 3 or _date_lines(text) >= 3:
         return "a listing of several events"
-    lead = " ".join(s for _, s in split_sentences(text, lang)[:LEAD])
+    lead = " ".join(s for _, s in sentences[:LEAD])
     if _announces_future(lead, lang):
         return "announces a future event"
     if _is_paper(text, lang):
@@ -203,8 +205,6 @@ def _negative_reason(text: str, lang: str) -> str | None:
 
 def _date_lines(text: str) -> int:
     """Count lines that hold only a date (or start with one), as event listings have."""
-    from .dates import find_dates
-
     count = 0
     for line in text.splitlines():
         line = line.strip()

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .textutil import split_sentences, zh_number
+
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -21,7 +23,8 @@ MONTHS = {
     )
     for m in names
 }
-_MON = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MON = rf"(?:{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _RANGE = r"(?:\s*(?:[-–—&]|and|to)\s*\d{1,2}(?:st|nd|rd|th)?)?"
 _YEAR = r"((?:19|20)\d{2})"
@@ -86,17 +89,6 @@ def _valid(y: int | None, m: int | None, d: int | None) -> bool:
         return False
 
 
-def _zh_number(text: str) -> int:
-    """Convert a small Chinese numeral (一 .. 三十一) to an int."""
-    digits = "一二三四五六七八九"
-    if text == "十":
-        return 10
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (digits.index(tens) + 1 if tens else 1) * 10 + (digits.index(ones) + 1 if ones else 0)
-    return digits.index(text) + 1
-
-
 def find_dates(text: str) -> list[DateMention]:
     """Return every date mention in the text (English, Chinese, ISO and European numeric forms)."""
     found: list[DateMention] = []
@@ -107,7 +99,7 @@ def find_dates(text: str) -> list[DateMention]:
     for m in ZH_DATE.finditer(text):
         _add(found, int(m.group(1)) if m.group(1) else None, int(m.group(2)), int(m.group(3)), m, text)
     for m in ZH_NUM_DATE.finditer(text):
-        _add(found, None, _zh_number(m.group(1)), _zh_number(m.group(2)), m, text)
+        _add(found, None, zh_number(m.group(1)), zh_number(m.group(2)), m, text)
     month = _dateline_month(text, found)
     if month:
         for m in ZH_DAY_ONLY.finditer(text):
@@ -145,21 +137,25 @@ def _add(found: list[DateMention], y: int | None, mo: int, d: int, m: re.Match[s
 
 WIRE_AFTER = re.compile(r"^\s*(?:\(?[A-Za-z ]{2,20}\)?\s*)?(?:/[^/\n]{2,30}/)?\s*(?:--|—|–)\s")
 WIRE_BEFORE = re.compile(r"(?:^|\n)\s*(?:date \S+\s+)?[A-Z][A-Z .]+,\s*$")
+_WEEKDAY_ZH_AFTER = re.compile(r"\s*星期")
+_TIME_AFTER = re.compile(r"\s+\d{1,2}:\d{2}")
+_BYLINE_BAR_BEFORE = re.compile(r"(?:\||By .{0,40}\|)\s*$")
+_UPDATED_BEFORE = re.compile(r"\b(?:Updated|Published)\s*:?\s*$")
 
 
 def _is_pub_stamp(text: str, m: re.Match[str]) -> bool:
     """Tell whether a date is the page's publication stamp (labelled, a timestamp, a dateline, a date line)."""
     before = text[max(0, m.start() - 14):m.start()]
     after = text[m.end():m.end() + 8]
-    if PUB_LABEL.search(before) or DATELINE_AFTER.match(after) or re.match(r"\s*星期", after):
+    if PUB_LABEL.search(before) or DATELINE_AFTER.match(after) or _WEEKDAY_ZH_AFTER.match(after):
         return True
     if WIRE_BEFORE.search(text[max(0, m.start() - 40):m.start()]) and WIRE_AFTER.match(text[m.end():m.end() + 40]):
         return True
     if _alone_on_line(text, m):
         return True
-    if re.match(r"\s+\d{1,2}:\d{2}", after):
+    if _TIME_AFTER.match(after):
         return True
-    return bool(re.search(r"(?:\||By .{0,40}\|)\s*$", before)) or bool(re.search(r"\b(?:Updated|Published)\s*:?\s*$", before))
+    return bool(_BYLINE_BAR_BEFORE.search(before)) or bool(_UPDATED_BEFORE.search(before))
 
 
 def _alone_on_line(text: str, m: re.Match[str]) -> bool:
@@ -226,8 +222,6 @@ LEAD_SENTENCES = 3
 
 def extract_event_date(text: str, lang: str, published: str | None, simp: str | None = None) -> tuple[str | None, str | None]:
     """Return (event date, evidence) for a report: ISO day, YYYY-MM, or (None, None) when not stated."""
-    from .textutil import split_sentences
-
     scan = simp if simp is not None else text
     sentences = split_sentences(scan, lang)
     mentions = [d for d in find_dates(scan) if not d.is_pub_stamp and not _is_duration(scan, d)]

@@ -18,6 +18,7 @@ from typing import Any
 
 from ingest.models import Article
 
+from .gazetteer import find_places
 from .registry import normalise_name
 from .report import parse_event_report, report_to_json, structure_html
 from .textutil import strip_pinyin_glosses, to_simplified
@@ -256,8 +257,6 @@ def demo_pages(demo_dir: Path) -> list[tuple[dict[str, Any], str]]:
 
 def english_pair(pair: list[str]) -> tuple[str, str]:
     """Return a city pair with English gazetteer names (上海 -> Shanghai), sorted."""
-    from .gazetteer import find_places
-
     names = []
     for place in pair:
         hits = find_places(place)

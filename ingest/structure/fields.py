@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .textutil import strip_quotes
+from .classify import _noun_hits
+from .dates import MONTH_NAMES
+from .textutil import strip_quotes, to_simplified, zh_number
 
 Q_OPEN, Q_CLOSE = "“\"「『", "”\"」』"
 _QUOTED = rf"[{Q_OPEN}]([^{Q_CLOSE}\n]{{3,200}}?)[{Q_CLOSE}]"
@@ -58,6 +60,14 @@ def around(text: str, start: int, end: int) -> str:
     return text[left:right].strip()[:300]
 
 
+# a quoted Chinese event title (“X”研讨会, “X论坛”) and an English quoted title with a subtitle (“The X Forum: Y”)
+_ZH_QUOTED_EVENT_TITLE = re.compile(rf"{_QUOTED}(?=[^，。“”「」]{{0,4}}{ZH_EVENT})|[{Q_OPEN}]([^{Q_CLOSE}\n]{{3,60}}{ZH_EVENT})[{Q_CLOSE}]")
+_EN_QUOTED_SUBTITLE = re.compile(rf"[{Q_OPEN}][^{Q_CLOSE}\n]{{3,120}}?{EN_EVENT}s?\s*:\s*([^{Q_CLOSE}\n]{{4,150}})[{Q_CLOSE}]")
+# an event's name: a quoted or year/edition-led Chinese title, a capitalised English phrase ending in an event word
+_ZH_EVENT_NAME = re.compile(rf"[{Q_OPEN}]([^{Q_CLOSE}\n]{{2,60}}{ZH_EVENT})[{Q_CLOSE}]|((?:\d{{4}}年?度?|第[一二三四五六七八九十百\d]+届)[^，。、“”「」\s]{{2,30}}?{ZH_EVENT})")
+_EN_EVENT_NAME = re.compile(rf"(?:the\s+)?((?:\d{{4}}\s+|\d+(?:st|nd|rd|th)\s+)?(?:[A-Z][\w’'&.-]*[\s-]+(?:(?:of|on|and|for|the|&)\s+)?){{1,10}}{EN_EVENT}(?:\s+\d{{4}})?)")
+
+
 def theme(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
     """Return the stated theme (themed “X”, 以“X”为主题, 聚焦X), else a quoted Chinese event title."""
     scan = simp if lang == "zh" else text
@@ -67,12 +77,12 @@ def theme(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
                 continue  # a panel's or session's theme, not the event's
             return strip_quotes(text[m.start(1):m.end(1)]), around(text, m.start(), m.end())
     if lang == "zh":
-        m = re.search(rf"{_QUOTED}(?=[^，。“”「」]{{0,4}}{ZH_EVENT})|[{Q_OPEN}]([^{Q_CLOSE}\n]{{3,60}}{ZH_EVENT})[{Q_CLOSE}]", simp)
+        m = _ZH_QUOTED_EVENT_TITLE.search(simp)
         if m:
             g = 1 if m.group(1) else 2
             return strip_quotes(text[m.start(g):m.end(g)]), around(text, m.start(), m.end())
         return None, None
-    m = re.search(rf"[{Q_OPEN}][^{Q_CLOSE}\n]{{3,120}}?{EN_EVENT}s?\s*:\s*([^{Q_CLOSE}\n]{{4,150}})[{Q_CLOSE}]", text)
+    m = _EN_QUOTED_SUBTITLE.search(text)
     if m:  # "The X Forum: Towards a fairer world" -> the subtitle
         return strip_quotes(m.group(1)), around(text, m.start(), m.end())
     return None, None
@@ -81,12 +91,12 @@ def theme(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
 def event_name(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
     """Return the event's name as written (a capitalised phrase or quoted title ending in an event word)."""
     if lang == "zh":
-        m = re.search(rf"[{Q_OPEN}]([^{Q_CLOSE}\n]{{2,60}}{ZH_EVENT})[{Q_CLOSE}]|((?:\d{{4}}年?度?|第[一二三四五六七八九十百\d]+届)[^，。、“”「」\s]{{2,30}}?{ZH_EVENT})", simp)
+        m = _ZH_EVENT_NAME.search(simp)
         if m:
             g = 1 if m.group(1) else 2
             return text[m.start(g):m.end(g)], around(text, m.start(), m.end())
         return None, None
-    m = re.search(rf"(?:the\s+)?((?:\d{{4}}\s+|\d+(?:st|nd|rd|th)\s+)?(?:[A-Z][\w’'&.-]*[\s-]+(?:(?:of|on|and|for|the|&)\s+)?){{1,10}}{EN_EVENT}(?:\s+\d{{4}})?)", text)
+    m = _EN_EVENT_NAME.search(text)
     if m:
         return m.group(1).strip(), around(text, m.start(), m.end())
     return None, None
@@ -97,7 +107,9 @@ _EN_VENUE = re.compile(
     r"(?:,\s+(?:[A-Z][\w-]+\s?){1,3}){0,2})"
 )
 _HELD_EN = re.compile(r"\b(?:held|convened|took place|hosted|holds|staged|co-?chaired|convening|gathered|signed)\b", re.I)
-_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December|\d)|{EN_EVENT}|Programme|Program\b", re.I)
+_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:{MONTH_NAMES}|\d)|{EN_EVENT}|Programme|Program\b", re.I)
+_VENUE_SMALL_END = re.compile(r"\s+(?:on|in|and|of|the|&)$")
+_VENUE_DATE_END = re.compile(rf",\s*(?:{MONTH_NAMES})\b.*$")
 
 
 def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[str | None, str | None]:
@@ -117,8 +129,8 @@ def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> 
 
 def _trim_venue(place: str) -> str | None:
     """Drop trailing small words, dates and countries' trailing punctuation from a venue phrase."""
-    place = re.sub(r"\s+(?:on|in|and|of|the|&)$", "", place.strip().rstrip(",."))
-    place = re.sub(r",\s*(?:January|February|March|April|May|June|July|August|September|October|November|December)\b.*$", "", place)
+    place = _VENUE_SMALL_END.sub("", place.strip().rstrip(",."))
+    place = _VENUE_DATE_END.sub("", place)
     return place or None
 
 
@@ -129,20 +141,13 @@ _ZH_VENUE = [
 ]
 
 
-def to_simplified_(value: str) -> str:
-    """Return the simplified-script form of a short phrase."""
-    from .textutil import to_simplified
-
-    return to_simplified(value)
-
-
 def _venue_zh(text: str, simp: str) -> tuple[str | None, str | None]:
     """Return the Chinese venue: 以X设主会场, 在X举行, 赴X出席."""
     for pattern in _ZH_VENUE:
         m = pattern.search(simp)
         if m:
             value = re.sub(r"(?:同时|共同|隆重|顺利|成功)$", "", text[m.start(1):m.end(1)])
-            if value and not re.search(r"线上|网上|云端|\d+月|\d+日|研讨会|论坛|会议", to_simplified_(value)):
+            if value and not re.search(r"线上|网上|云端|\d+月|\d+日|研讨会|论坛|会议", to_simplified(value)):
                 return value, around(text, m.start(), m.end())
     return None, None
 
@@ -185,8 +190,6 @@ def organizers(text: str, simp: str, lang: str, event_type: str | None = None) -
 
 def _about_other_activity(text: str, pos: int, event_type: str | None) -> bool:
     """Tell whether the nearest event word before pos names a different kind of activity than the event."""
-    from .classify import _noun_hits
-
     start = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1
     hits = _noun_hits(text[start:pos], "en")
     if not hits or not event_type:
@@ -201,16 +204,18 @@ def _lead(text: str, sentences: int = 6) -> str:
     return "\n".join(p for p in parts[:sentences * 2] if p.strip())
 
 
+_NOT_ORG_START = re.compile(r"(?:On|In|At|During|After|Before|This|That|It|He|She|They|We|Mr|Mrs|Ms|Dr|Prof|Professor|Madam|Sir)\b")
+_DATE_IN_ORG = re.compile(r"\d{4}|January|February|March|April|June|July|August|September|October|November|December")  # not May
+
+
 def _org_like(name: str) -> bool:
     """Tell whether a phrase names an organisation rather than a person or a date."""
     words = name.split()
     if name[:1].islower():
         return False  # "…, the forum took as its theme": a clause, not a name
-    if re.match(r"(?:On|In|At|During|After|Before|This|That|It|He|She|They|We|Mr|Mrs|Ms|Dr|Prof|Professor|Madam|Sir)\b", name):
+    if _NOT_ORG_START.match(name) or (len(words) == 1 and words[0] in ("Prof", "Research", "Centre", "Center")):
         return False
-    if len(words) == 1 and not re.fullmatch(r"[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z]\w*", name) and words[0] in ("Prof", "Research", "Centre", "Center"):
-        return False
-    return len(words) >= 1 and not re.search(r"\d{4}|January|February|March|April|June|July|August|September|October|November|December", name)
+    return len(words) >= 1 and not _DATE_IN_ORG.search(name)
 
 
 def _split_orgs(phrase: str) -> list[str]:
@@ -279,7 +284,7 @@ def _split_zh_list(segment: str) -> list[tuple[int, int]]:
 def participant_count(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[int | None, str | None]:
     """Return total attendance when stated ("more than 300 guests", 共约300人参会); subsets and sums give None."""
     if lang == "zh":
-        return _count_zh(text, sentences)
+        return _count_zh(simp, sentences)
     for _, sentence in sentences:
         if not EN_ATTEND.search(sentence) or re.search(r"\bsessions?\b|sub-?forum|breakout", sentence, re.I):
             continue
@@ -311,34 +316,16 @@ def _en_number(token: str) -> int | None:
     return (total + current) or None
 
 
-def _zh_number(token: str) -> int | None:
-    """Convert 300, 一百, 二十, 两千 to an int."""
-    if token.isdigit():
-        return int(token)
-    digits = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-    units = {"十": 10, "百": 100, "千": 1000}
-    total, current = 0, 0
-    for ch in token:
-        if ch in digits:
-            current = digits[ch]
-        elif ch in units:
-            total += max(current, 1) * units[ch]
-            current = 0
-    return (total + current) or None
-
-
-def _count_zh(text: str, sentences: list[tuple[int, str]]) -> tuple[int | None, str | None]:
+def _count_zh(simp: str, sentences: list[tuple[int, str]]) -> tuple[int | None, str | None]:
     """Return the largest head count in a sentence that says people attended (共约300人参会, 一百多位)."""
-    from .textutil import to_simplified
-
     for start, sentence in sentences:
-        simp = to_simplified(sentence)
-        if not ZH_ATTEND.search(simp):
+        s_simp = simp[start:start + len(sentence)]
+        if not ZH_ATTEND.search(s_simp):
             continue
-        values = [_zh_number(m.group(2)) for m in ZH_PARTICIPANTS.finditer(simp)]
+        values = [zh_number(m.group(2)) for m in ZH_PARTICIPANTS.finditer(s_simp)]
         values = [v for v in values if v and v >= 5]
         if values:
-            return max(values), text[start:start + len(sentence)][:300]
+            return max(values), sentence[:300]
     return None, None
 
 
@@ -348,8 +335,6 @@ _SESSION_ZH = re.compile(r"分论坛|平行论坛|分会场|专题研讨|圆桌|
 
 def sessions(text: str, lang: str, sentences: list[tuple[int, str]], theme_value: str | None) -> tuple[list[str], str | None]:
     """Return titles of parallel or panel sessions: quoted phrases in sentences about sessions."""
-    from .textutil import to_simplified
-
     found: list[str] = []
     evidence = None
     for _, sentence in sentences:

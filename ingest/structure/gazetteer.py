@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .textutil import to_simplified
+
 # canonical English name -> (English variants, Chinese names in simplified script)
 PLACES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Shanghai": (("Shanghai",), ("上海",)),
@@ -68,7 +70,6 @@ ABBREVIATIONS: dict[str, str] = {
     "陕": "Shaanxi", "鲁": "Shandong", "湘": "Hunan", "鄂": "Hubei", "赣": "Jiangxi", "蓉": "Chengdu", "豫": "Henan",
     "滇": "Yunnan", "黔": "Guizhou",
 }
-REGION_COMPOUNDS = {"粤港澳大湾区", "长三角"}
 
 COUNTRIES = (
     "China|Greece|Ireland|the Republic of Korea|Republic of Korea|South Korea|Korea|Japan|France|Germany|Italy|"
@@ -91,29 +92,15 @@ class PlaceHit:
     start: int
 
 
-def _en_pattern() -> re.Pattern[str]:
-    """Build one regex that finds every English place variant (longest first)."""
-    variants = sorted(
-        ((v, canon) for canon, (ens, _) in PLACES.items() for v in ens), key=lambda p: -len(p[0])
-    )
-    global _EN_LOOKUP
-    _EN_LOOKUP = {v.lower(): canon for v, canon in variants}
-    alts = "|".join(re.escape(v) for v, _ in variants)
-    return re.compile(rf"(?<![A-Za-z])(?:{alts})(?![a-z])")
+def _alternation(names: list[str]) -> str:
+    """Join names into one regex alternation, longest first."""
+    return "|".join(re.escape(v) for v in sorted(names, key=len, reverse=True))
 
 
-def _zh_pattern() -> re.Pattern[str]:
-    """Build one regex that finds every Chinese place name (longest first)."""
-    variants = sorted(((v, canon) for canon, (_, zhs) in PLACES.items() for v in zhs), key=lambda p: -len(p[0]))
-    global _ZH_LOOKUP
-    _ZH_LOOKUP = {v: canon for v, canon in variants}
-    return re.compile("|".join(re.escape(v) for v, _ in variants))
-
-
-_EN_LOOKUP: dict[str, str] = {}
-_ZH_LOOKUP: dict[str, str] = {}
-EN_PLACE_RE = _en_pattern()
-ZH_PLACE_RE = _zh_pattern()
+_EN_LOOKUP: dict[str, str] = {v.lower(): canon for canon, (ens, _) in PLACES.items() for v in ens}
+_ZH_LOOKUP: dict[str, str] = {v: canon for canon, (_, zhs) in PLACES.items() for v in zhs}
+EN_PLACE_RE = re.compile(rf"(?<![A-Za-z])(?:{_alternation([v for ens, _ in PLACES.values() for v in ens])})(?![a-z])")
+ZH_PLACE_RE = re.compile(_alternation(list(_ZH_LOOKUP)))
 _ABBR_CHARS = "".join(ABBREVIATIONS)
 _EVENT_ZH = r"(?:研讨|论坛|峰会|高峰|圆桌|座谈|会议|会谈|对话|联席|智库|沙龙|讲座|签约|协议)"
 # a compound of abbreviations (沪港, 深港, 粤澳 ...) before a co-operation or event word, a few topic characters apart
@@ -131,16 +118,9 @@ _BOUND_BEFORE = ("加深", "资深", "高深", "深深", "平台", "舞台", "�
 def find_places(text: str, simp: str | None = None) -> list[PlaceHit]:
     """Return every gazetteer place named in full in the text (English and Chinese)."""
     hits = [PlaceHit(_EN_LOOKUP[m.group(0).lower()], m.group(0), m.start()) for m in EN_PLACE_RE.finditer(text)]
-    simp = simp if simp is not None else _simplified(text)
+    simp = simp if simp is not None else to_simplified(text)
     hits += [PlaceHit(_ZH_LOOKUP[m.group(0)], text[m.start():m.end()], m.start()) for m in ZH_PLACE_RE.finditer(simp)]
     return sorted(hits, key=lambda h: h.start)
-
-
-def _simplified(text: str) -> str:
-    """Return the simplified-script copy of text (same length)."""
-    from .textutil import to_simplified
-
-    return to_simplified(text)
 
 
 def expand_abbreviations(compound: str) -> list[str]:
@@ -179,7 +159,7 @@ def zh_pairs(simp: str) -> list[tuple[list[str], str]]:
     for start, compound, places, after in abbreviation_compounds(simp):
         if len(places) != 2 or after.startswith(("大湾区", "三地")):
             continue
-        if compound.endswith("港澳") and compound == "港澳" and not after.startswith("合作"):
+        if compound == "港澳" and not after.startswith("合作"):
             continue  # 港澳 is the usual grouping "Hong Kong and Macao", not a co-operation pair
         out.append((sorted_pair(*places), simp[start:start + len(compound) + 4]))
     for m in _ZH_PAIR.finditer(simp):
@@ -207,7 +187,7 @@ _BETWEEN = re.compile(rf"{_COOP_EN}\s+(?:between|of)\s+({_PLACE})\s+and\s+({_PLA
 # "Hong Kong and Guangdong cooperation joint conference": two places joined by "and" right before a co-operation word
 _AND_COOP = re.compile(rf"(?<![,、]\s)(?<!,)\b({_PLACE})\s+and\s+({_PLACE})\s+(?:{_COOP_EN})", re.I)
 _TWOCITY = re.compile(rf"({_PLACE})\s+and\s+({_PLACE})\s+(?:should\s+|will\s+|to\s+|can\s+)?(?:co-?operate|collaborate)", re.I)
-_ZH_FULL = "|".join(re.escape(v) for v in _ZH_LOOKUP)
+_ZH_FULL = _alternation(list(_ZH_LOOKUP))
 _ZH_PAIR = re.compile(rf"({_ZH_FULL})\s*[·・、与和及同—–-]\s*({_ZH_FULL})(?:两地|双方|之间|在[^。，]{{0,12}})?[^。；]{{0,10}}?{_COOP_ZH}")
 
 
@@ -240,7 +220,6 @@ def _sister_city_pairs(text: str) -> list[tuple[list[str], str]]:
         if not hubs:
             continue
         for m in _CITY_COUNTRY.finditer(sentence):
-            partner = m.group(1)
-            if partner not in (hubs[0],):
-                out.append((sorted_pair(hubs[0], partner), sentence[:200]))
+            if m.group(1) != hubs[0]:
+                out.append((sorted_pair(hubs[0], m.group(1)), sentence[:200]))
     return out

@@ -17,12 +17,17 @@ from .roles import assign_roles
 UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 LO = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
 TOKEN = rf"(?:[{UP}][{LO}]+(?:[-’'][{UP}{LO}][{LO}]+)*|[{UP}]{{2,}}(?![{LO}])|(?:[{UP}]\.){{2,3}}(?=\s)|[{UP}]\.?(?=\s))"
-NAME_SEQ = re.compile(rf"{TOKEN}(?:\s+{TOKEN}){{1,4}}")
 # lower-case particles inside Portuguese, Macanese and other European names (José Maria da Rocha Sequeira)
 PARTICLE = r"(?:da|de|do|dos|das|del|della|di|du|van|von|der|den|le|la|ul|bin|binti|ibn)"
 _CAPITAL_RUN = re.compile(rf"{TOKEN}(?:\s+(?:{PARTICLE}\s+)?{TOKEN})*")
 HONORIFIC = r"(?:Mr|Mrs|Ms|Mdm|Madam|Madame|Dr|dr|Prof|Professor|Sir|Dame|Hon|H\.E|The Honou?rable|the Honou?rable|MR|MRS|MS|DR|PROF)\.?"
 HONORIFIC_RE = re.compile(rf"{HONORIFIC}\s*$")
+_PARTICLE_RE = re.compile(PARTICLE)
+_CAPS_TOKEN = re.compile(rf"[{UP}]+\.?")  # an initial or an all-capitals word (A., WTO)
+_CAPS_WORD = re.compile(rf"[{UP}]{{2,}}")
+_ACRONYM = re.compile(r"[A-Z]{2,}[\w-]*")  # CUHK, HKSAR-based
+# capitalised words that may sit inside a name (Chui Sai On, Ho Iat Seng) though they are small words elsewhere
+_INNER_SMALL = ("On", "In", "An", "A", "Ho", "To")
 # honours, degrees and fellowship letters after a name (FRS, FBA, FLSW, FREng, FAcSS)
 HONOURS = re.compile(r"(?:\s+(?:CMG|OBE|MBE|CBE|KBE|GBS|SBS|GBM|JP|BBS|PhD|Ph\.D\.|Esq|F[A-Z][A-Za-z]{0,3}[A-Z]|F[A-Z]))+$")
 
@@ -34,9 +39,9 @@ TITLE_WORDS = {
     Analyst Economist Coordinator Co-ordinator Adviser Advisor Officer Representative Spokesperson Spokesman Premier
     Legislator Lawmaker Councillor Councilor Convenor Convener Scholar Lecturer Scientist Leader Chief Superintendent
     Deputy Vice Senior Assistant Associate Managing General Emeritus Honorary Founding Acting Permanent Special Former
-    Financial Foreign Prime Lieutenant Executive-Director Strategist Academician Officer Consultant Attorney Judge
-    Justice Chancellor Registrar Curator Journalist Commentator Trustee Envoy Delegate Under-Secretary PM Publisher
-    Editor-in-Chief Student Fellow Professor Secretary-General Vice-President Vice-Chairperson Commissioner Party""".split()
+    Financial Foreign Prime Lieutenant Executive-Director Strategist Academician Consultant Attorney Judge
+    Justice Registrar Curator Journalist Commentator Trustee Envoy Delegate Under-Secretary PM Publisher
+    Student Vice-President Vice-Chairperson Party""".split()
 }
 HEAD_TITLES = {
     w.lower() for w in """Chairman Chairperson Chairwoman Chair Co-Chair President Director Director-General Secretary
@@ -61,17 +66,17 @@ NONNAME = {
     January February March April May June July August September October November December Monday Tuesday Wednesday
     Thursday Friday Saturday Sunday Memorandum Understanding MoU Council’s Exchange Network Times Daily Post Service
     Services Science Technology Innovation Zone Port City Cities Province Municipal State Standing Lecture Series Sessions
-    Her His Their Our We Its ASEAN CPC CCP CPPCC NPC HKSAR SAR WTO EU US UK UN Sino-U Sino-US Meanwhile However According
-    Also While When Under Through Following Today Yesterday Tomorrow Its Vision Dialogue Roundtable Workshop Ceremony
+    Their Our We Its ASEAN CPC CCP CPPCC NPC HKSAR SAR WTO EU US UK UN Sino-U Sino-US Meanwhile However According
+    Also While When Under Through Following Today Yesterday Tomorrow Vision Dialogue Roundtable Workshop Ceremony
     Opening Closing Welcome Remarks Address Speech Group’s Team Report Reports Annual Meetings Meeting Cooperation
     Panellists Panelists Panellist Panelist Moderator Moderators Guests Guest Participants Chaired Moderated Hosted
-    Co Ltd Inc LLC Corp Plc Limited GmbH
+    Co Inc LLC Corp Plc GmbH
     Universidade Instituto Associação Fundação Centro Sociedade Escola Banco Conselho Comissão Governo Direcção Direção
     Serviços Câmara Assembleia
-    One Two Three Four Five Six Seven Eight Nine Ten Country Systems System First Second Third Prior After
+    One Two Three Four Five Six Seven Eight Nine Ten Country Systems System First Second Third Prior
     Co-operation Conference’s Summit’s Forum’s Mr Mrs Ms Mdm Madam Madame Dr Prof Sir Dame Hon Honorable Honourable
     Treasury Commerce Finance Education Culture Labour Health Security Justice Environment Transport Housing Welfare
-    Constitutional Innovation Industry Works Planning Lands Home Civil Tourism Youth Sports Legislative Executive""".split()
+    Constitutional Industry Works Planning Lands Home Civil Tourism Youth Sports Legislative Executive""".split()
 } | TITLE_WORDS
 BY_CUE = re.compile(r"\b(?:moderated|chaired|hosted|presided over|introduced|given|delivered|presented|led|opened|closed|signed|officiated|facilitated|joined) by\s*$")
 LEADING_HONOURS = re.compile(r"^(?:\s*(?:GBM|GBS|SBS|JP|BBS|MH|OBE|CBE|MBE|KBE|CMG|PDSM|PMSM|IDSM|PhD)\s*,)+\s*")
@@ -102,11 +107,10 @@ class EnMention:
 
 def _tokens_ok(tokens: list[str]) -> bool:
     """Tell whether capitalised tokens can form a person's name (no org, title, place or calendar words)."""
-    inner = {"On", "In", "An", "A", "Ho", "To"}
-    if len(tokens) < 2 or any(len(t.rstrip(".")) > 1 and t.lower().rstrip(".") in NONNAME and not (i and t in inner)
+    if len(tokens) < 2 or any(len(t.rstrip(".")) > 1 and t.lower().rstrip(".") in NONNAME and not (i and t in _INNER_SMALL)
                               for i, t in enumerate(tokens)):
         return False
-    if all(re.fullmatch(rf"[{UP}]+\.?", t) for t in tokens):
+    if all(_CAPS_TOKEN.fullmatch(t) for t in tokens):
         return False
     joined = " ".join(tokens)
     return not EN_PLACE_RE.search(joined)
@@ -115,7 +119,7 @@ def _tokens_ok(tokens: list[str]) -> bool:
 def _drop_leading_acronym(sentence: str, start: int, end: int) -> tuple[int, int]:
     """Drop an organisation acronym glued to a name ("Vice chairman of BFA Zhou Xiaochuan")."""
     words = sentence[start:end].split()
-    if len(words) >= 3 and re.fullmatch(rf"[{UP}]{{2,}}", words[0]) and not re.fullmatch(rf"[{UP}]{{2,}}", words[-1]):
+    if len(words) >= 3 and _CAPS_WORD.fullmatch(words[0]) and not _CAPS_WORD.fullmatch(words[-1]):
         if re.search(r"\b(?:of|at|from)\s+$", sentence[:start]) or _is_title_word(sentence[:start].split()[-1] if sentence[:start].split() else ""):
             return start + len(words[0]) + 1, end
     return start, end
@@ -129,13 +133,13 @@ def _name_candidates(sentence: str) -> list[tuple[int, int]]:
         run: list[re.Match[str]] = []
         for w in words + [None]:
             word = w.group(0).rstrip(".") if w is not None else ""
-            inner_small = bool(run) and word in ("On", "In", "An", "A", "Ho", "To")  # Chui Sai On, Ho Iat Seng
+            inner_small = bool(run) and word in _INNER_SMALL
             if w is not None and (len(word) == 1 or inner_small or word.lower() not in NONNAME):
                 run.append(w)
                 continue
-            while run and re.fullmatch(PARTICLE, run[0].group(0)):
+            while run and _PARTICLE_RE.fullmatch(run[0].group(0)):
                 run.pop(0)
-            while run and re.fullmatch(PARTICLE, run[-1].group(0)):
+            while run and _PARTICLE_RE.fullmatch(run[-1].group(0)):
                 run.pop()
             if len(run) >= 2 and _tokens_ok([x.group(0) for x in run]):
                 spans.append((m.start() + run[0].start(), m.start() + run[-1].end()))
@@ -164,6 +168,8 @@ _APP_CUT = re.compile(
     r"explored|began|shared|welcomed|addressed|highlighted|emphasi[sz]ed|also|[a-z]+ed)\b)"
 )
 _AND_TITLE = re.compile(rf"\s+and\s+(?=(?:[Ff]ormer\s+|[A-Z][\w’'-]*\s+)*?(?:{_TITLE_ALT})\b)", re.I)
+_TITLE_OF_ORG = re.compile(rf"^(.*?\b(?:{_TITLE_ALT})\b.*?)\s+(?:of|at)\s+(.+)$", re.I)
+_IN_PLACE_END = re.compile(rf"\s+in\s+(?:{EN_PLACE_RE.pattern})$")
 _LEAD_POSSESSIVE = re.compile(r"^(?:the|its|his|her|a|an)\s+(?:[\w-]+[’']s\s+)?", re.I)
 
 
@@ -214,7 +220,7 @@ def _title_start(words: list[str], j: int) -> int:
 
 ORG_WORDS = {w.lower() for w in """University Institute Institution Center Centre Foundation Council Committee Association
     Conference Forum Bureau Region Government
-    Chamber Government Department Ministry Bureau Office Academy School Program Programme Bank Group Company Limited Ltd
+    Chamber Department Ministry Office Academy School Program Programme Bank Group Company Limited Ltd
     Holdings Corporation Commission Party Congress Society Federation Union Alliance Agency Authority Board Trust Fund Club
     House College Faculty Network Organization Organisation Secretariat Court Assembly Parliament Cabinet
     Universidade Instituto Associação Fundação Centro Sociedade Escola Banco Conselho Comissão Governo Assembleia""".split()}
@@ -223,7 +229,7 @@ ORG_WORDS = {w.lower() for w in """University Institute Institution Center Centr
 def _looks_like_org(word: str) -> bool:
     """Tell whether a word can end an organisation's name (Institute, House, an acronym)."""
     word = word.strip(",.;:’'")
-    return word.lower() in ORG_WORDS or bool(re.fullmatch(r"[A-Z]{2,}[\w-]*", word))
+    return word.lower() in ORG_WORDS or bool(_ACRONYM.fullmatch(word))
 
 
 def _after_last_and(words: list[str]) -> str:
@@ -243,7 +249,7 @@ def _tidy_title(title: str, aff: str | None) -> tuple[str, str | None]:
     """Expand abbreviations, drop possessives and fold a one-word non-organisation prefix into the title."""
     title = ABBREVIATED_TITLES.get(title, title)
     aff = re.sub(r"[’']s$", "", (aff or "").strip()) or None
-    if aff and " " not in aff and not re.fullmatch(r"[A-Z]{2,}[\w-]*", aff) and not EN_PLACE_RE.fullmatch(aff):
+    if aff and " " not in aff and not _ACRONYM.fullmatch(aff) and not EN_PLACE_RE.fullmatch(aff):
         title, aff = f"{aff} {title}", None
     return title, aff
 
@@ -270,7 +276,7 @@ def parse_position(text: str) -> tuple[str, str | None] | None:
     first = _LEAD_POSSESSIVE.sub("", segs[0])
     if not any(_is_title_word(w) for w in first.split()[:6]):
         return None
-    split = re.match(rf"^(.*?\b(?:{_TITLE_ALT})\b.*?)\s+(?:of|at)\s+(.+)$", first, re.I)
+    split = _TITLE_OF_ORG.match(first)
     if split:
         title, aff = split.group(1), split.group(2)
         body = INTERNAL_BODY.match(aff)
@@ -284,7 +290,7 @@ def parse_position(text: str) -> tuple[str, str | None] | None:
     else:
         title = first
         aff = _comma_affiliation(segs[1:])
-    title = re.sub(rf"\s+in\s+(?:{EN_PLACE_RE.pattern})$", "", title).strip()
+    title = _IN_PLACE_END.sub("", title).strip()
     return title, (aff.strip() if aff else None)
 
 
@@ -340,9 +346,13 @@ def _comma_affiliation(segs: list[str]) -> str | None:
     return ", ".join(kept) or None
 
 
+_TITLE_CLAUSE = re.compile(
+    rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by|with|met|meets)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$")
+
+
 def _title_clause_before(pre: str) -> tuple[str, str | None] | None:
     """Parse "The Director of the Singapore ETO, Mr Owin Fung": the title clause before a comma and the name."""
-    m = re.search(rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by|with|met|meets)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$", pre[-250:])
+    m = _TITLE_CLAUSE.search(pre[-250:])
     parsed = parse_position(m.group(1)) if m else None
     head = parsed[0].split(" for ")[0] if parsed else ""
     if parsed and all(_is_title_word(w) or w.islower() or w == "&" for w in head.split()):
@@ -367,7 +377,7 @@ def _org_then_title(clause: str) -> tuple[str, str | None] | None:
     org, title = words[:k], words[k:]
     if not org or not title or len(org) > 6 or not any(_is_title_word(w.split("-")[-1], head=True) or _is_title_word(w, head=True) for w in title):
         return None
-    if not (_looks_like_org(org[-1]) or re.fullmatch(r"[A-Z]{2,}[\w-]*", org[-1])) or EN_PLACE_RE.fullmatch(" ".join(org)):
+    if not _looks_like_org(org[-1]) or EN_PLACE_RE.fullmatch(" ".join(org)):
         return None
     return " ".join(title), " ".join(org)
 
@@ -464,9 +474,12 @@ def _of_org(post: str) -> str | None:
     return None
 
 
+_NEXT_NAME_TAIL = re.compile(rf"(?:,?\s+and|,)?\s*(?:{HONORIFIC})?\s*$")
+
+
 def _cut_before_next(post: str) -> str:
     """Cut text that runs into the next person's name (drop a trailing "and"/honorific)."""
-    return re.sub(rf"(?:,?\s+and|,)?\s*(?:{HONORIFIC})?\s*$", "", post)
+    return _NEXT_NAME_TAIL.sub("", post)
 
 
 def _accepted(sentence: str, start: int, end: int, known: set[str]) -> bool:

@@ -27,7 +27,7 @@ TITLES = sorted(
     """主席 副主席 主任委员 主任 院长 所长 会长 理事长 校长 书记 部长 市长 省长 区长 县长 局长 厅长 处长 司长 署长
     秘书长 行政长官 行政总裁 总裁 董事长 董事总经理 总经理 经理 总监 主管 研究员 教授 院士 委员 常委 顾问 社长 总编辑
     主编 特派员 组长 发言人 评论员 大使 总领事 领事 参赞 议员 召集人 合伙人 创始人 联合创始人 首席经济学家 经济学家
-    馆长 台长 行长 总干事 理事 监事长 董事 首席执行官 政务司司长 财政司司长 律政司司长 特首 总领事 校董 党组书记
+    馆长 台长 行长 总干事 理事 监事长 董事 首席执行官 政务司司长 财政司司长 律政司司长 特首 校董 党组书记
     党委书记 党委副书记 党组成员 主任医师 讲席教授 副教授 助理教授 研究总监 执行董事 专员 参事 巡视员 总经济师
     部长助理 校长助理 院长助理 总编 常务理事 名誉会长 永远名誉会长 首席代表 荣誉主席 主持人
     主委 政委 参谋长 司令员 军代表 政治委员 领导 专家 学者 成员""".split(),
@@ -35,13 +35,12 @@ TITLES = sorted(
 )
 MODIFIERS = "(?:原|前|时任|新任|署理|代理|常务|执行|专职|兼职|名誉|首席|资深|创会|创校|创始|荣誉|永远|高级|特聘|首任|候任|助理|总|副)*"
 HONORIFICS = "先生|女士|博士|教授|院士|同志|老师"
+_HONORIFIC_RE = re.compile(HONORIFICS)
 TITLE_RE = re.compile(rf"{MODIFIERS}(?:{'|'.join(TITLES)})(?:助理)?(?:兼(?:{MODIFIERS}(?:{'|'.join(TITLES)})))*(?![会团处部])")
 NOT_NAMES = set("""高校 管理 高级 金融 文化 安全 明天 和平 华人 全国 时任 方面 常务 秘书 成员 党组 关于 于是 林业 商务 商会 国际
     宁波 江苏 江西 湖南 湖北 武汉 山东 山西 云南 贵州 广西 广东 福建 海南 台湾 香港 澳门 上海 北京 深圳 广州 天津 重庆 明年
-    时间 高等 高度 全面 全体 应对 应用 应邀 师生 和谐 康复 文明 方式 金融 黄金 龙头 万元 连续 司法 相关 向前 代表 成立 时代
+    时间 高等 高度 全面 全体 应对 应用 应邀 师生 和谐 康复 文明 方式 黄金 龙头 万元 连续 司法 相关 向前 代表 成立 时代
     华东 华南 华北 东方 东亚 南方 北方 西方 安徽 浙江 钟表 石油 严格 尚未 程度 毛泽东 党政 各级 主要""".split())
-_SUR = f"[{SURNAMES}]"
-_GIVEN = r"[\u4e00-\u9fff]"
 # Characters that, right after a given-name character, start the next word (致辞, 出席, 表示, 作主旨演讲, 院长 ...)
 # and are rare as the last character of a given name. Common name endings that also start verbs (强 as in 强调,
 # 博 as in 博士, 发, 建, 希) are not here: only the whole following word stops a name there (FOLLOW_LEXICON).
@@ -111,7 +110,7 @@ def _given_name(s: str, pos: int, sur_len: int) -> tuple[int, int] | None:
     end = pos + sur_len
     chars = 0
     max_chars = 3 if s[pos + 1:pos + 2] and s[pos + 1] in SURNAMES and sur_len == 1 else 2
-    while end < len(s) and chars < max_chars and re.match(_GIVEN, s[end]) and s[end] not in NAME_STOP_CHARS:
+    while end < len(s) and chars < max_chars and _is_han(s[end]) and s[end] not in NAME_STOP_CHARS:
         if chars >= 1 and _next_word_starts(s, end):
             break
         end += 1
@@ -137,9 +136,14 @@ def _next_word_starts(s: str, pos: int) -> bool:
     return s.startswith(FOLLOW_LEXICON, pos) and not s.startswith(CUE_WORDS, pos + 1)
 
 
-def _starts_title(s: str, pos: int) -> bool:
-    """Tell whether a title word or honorific starts at pos."""
-    return bool(TITLE_RE.match(s, pos)) or bool(re.match(HONORIFICS, s[pos:pos + 2]))
+def _is_han(ch: str) -> bool:
+    """Tell whether a character is a Chinese character (CJK unified ideograph)."""
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _plain_name(cand: str) -> bool:
+    """Tell whether characters can be a bare name: a surname first, Chinese characters only, no stop character."""
+    return cand[0] in SURNAMES and cand not in NOT_NAMES and all(_is_han(c) and c not in NAME_STOP_CHARS for c in cand)
 
 
 def _name_before(s: str, title_start: int, floor: int) -> tuple[int, int] | None:
@@ -149,8 +153,7 @@ def _name_before(s: str, title_start: int, floor: int) -> tuple[int, int] | None
         if start < floor:
             continue
         cand = s[start:title_start]
-        if cand[0] not in SURNAMES or cand in NOT_NAMES or cand[-1] in ORG_END_CHARS or any(
-                c in NAME_STOP_CHARS or not re.match(_GIVEN, c) for c in cand):
+        if not _plain_name(cand) or cand[-1] in ORG_END_CHARS:
             continue
         prev = s[start - 1] if start > floor else ""
         if prev == "" or prev in "、，,；;：:。 \n" or prev in "院会所部办委局厅团社视盟金心室处组协联府行司署馆校学报台市省区县州":
@@ -214,8 +217,8 @@ def _bare_cued_names(simp: str, orig: str) -> list[ZhMention]:
             if start < 0:
                 continue
             cand = simp[start:m.start()]
-            if (cand[0] not in SURNAMES or cand in NOT_NAMES or cand[:2] in NOT_NAMES or cand[-1] in ORG_END_CHARS
-                    or TITLE_RE.search(cand) or any(c in NAME_STOP_CHARS or c in STOP_AFTER or not re.match(_GIVEN, c) for c in cand)):
+            if (not _plain_name(cand) or cand[:2] in NOT_NAMES or cand[-1] in ORG_END_CHARS or TITLE_RE.search(cand)
+                    or any(c in STOP_AFTER for c in cand)):
                 continue
             if start == 0 or simp[start - 1] in BARE_NAME_PREV:
                 out.append(ZhMention(orig[start:m.start()], start, m.start(), None, None))
@@ -247,8 +250,8 @@ def _trailing_name(simp: str, start: int, end: int) -> tuple[int, int] | None:
         if name_start - start < 2:
             continue
         cand = simp[name_start:end]
-        if (cand[0] in SURNAMES and simp[name_start - 1] in LIST_ORG_END and cand not in NOT_NAMES
-                and not TITLE_RE.search(cand) and not re.search(HONORIFICS, cand) and all(re.match(_GIVEN, c) and c not in NAME_STOP_CHARS for c in cand)):
+        if (_plain_name(cand) and simp[name_start - 1] in LIST_ORG_END and not TITLE_RE.search(cand)
+                and not _HONORIFIC_RE.search(cand)):
             return name_start, end
     return None
 
@@ -337,18 +340,18 @@ def people_in_sentence(simp: str, orig: str, known: set[str] | None = None) -> l
 
     Names already found elsewhere in the report (known) are also picked up when written bare (陈国基表示).
     """
-    mentions = find_mentions(simp, orig) + _known_mentions(simp, orig, known or set(), [])
+    mentions = find_mentions(simp, orig) + _known_mentions(simp, orig, known or set())
     mentions = sorted(_drop_overlaps(mentions), key=lambda m: m.start)
     if not mentions:
         return []
     masked = mask_titles(simp, [to_simplified(m.title or "") for m in mentions], [m.start for m in mentions])
     roles = assign_roles(masked, [(m.start, m.end) for m in mentions], "zh")
-    has_cue = bool(find_cues(masked, "zh"))
-    roles = [r if r or not (m.title and has_cue) else "attendee" for m, r in zip(mentions, roles)]
+    if any(r is None and m.title for m, r in zip(mentions, roles)) and find_cues(masked, "zh"):
+        roles = [r if r or not m.title else "attendee" for m, r in zip(mentions, roles)]
     return list(zip(mentions, roles))
 
 
-def _known_mentions(simp: str, orig: str, known: set[str], taken: list[ZhMention]) -> list[ZhMention]:
+def _known_mentions(simp: str, orig: str, known: set[str]) -> list[ZhMention]:
     """Return bare occurrences of already known names (simplified forms) in the sentence."""
     out: list[ZhMention] = []
     for name in known:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import (
-    abbreviation_compounds,
-    en_pairs,
-    find_places,
-    zh_pairs,
-)
+from .gazetteer import abbreviation_compounds, en_pairs, expand_abbreviations, find_places, zh_pairs
+from .textutil import to_simplified
 
 _ORIGIN_ZH = re.compile(r"来自([^。；]{2,60}?)(?:等地|等城市|等国家和地区|等国|两地|三地|的)")
 _ORIGIN_EN = re.compile(r"\bfrom\s+((?:[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)(?:(?:,\s*|\s+and\s+)[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)+)")
+# 来自沪港的 / 粤港澳三地专家: participants' origins written as an abbreviation compound
+_ORIGIN_ZH_ABBR = re.compile(
+    r"来自([粤港澳沪深京穗苏浙皖津渝闽]{2,6})的|([粤港澳沪深京穗苏浙皖]{2,4})(?:三地|两地|四地)[^。，]{0,12}?(?:专家|学者|代表|嘉宾|人士|企业家|青年|官员)")
+_PEOPLE_EN = re.compile(r"\b(?:participants|guests|experts|scholars|delegates|representatives|entrepreneurs|leaders|speakers)\b", re.I)
 _EDU_AFTER = re.compile(r"^\s+(?:[A-Z][\w-]*\s+){0,3}(?:University|College|Institute|School|Academy|Polytechnic)\b")
 _ZH_EDU_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:大学|学院|研究院|研究所)")
 
@@ -57,8 +57,6 @@ def _pairs(text: str, simp: str, lang: str) -> list[tuple[list[str], str]]:
 
 def _focus_places(phrase: str, lang: str, venue: str | None) -> list[tuple[str, str]]:
     """Return places named in a title, event name or theme, except the venue and university names."""
-    from .textutil import to_simplified
-
     simp = to_simplified(phrase)
     out: list[tuple[str, str]] = []
     venue_at = phrase.find(venue) if venue else -1
@@ -82,18 +80,11 @@ def _origins(text: str, simp: str, lang: str) -> list[tuple[str, str]]:
     for m in _ORIGIN_ZH.finditer(simp):
         segment = text[m.start():m.end()]
         out += [(h.name, segment) for h in find_places(segment, simp[m.start():m.end()])]
-    for m in re.finditer(r"来自([粤港澳沪深京穗苏浙皖津渝闽]{2,6})的|([粤港澳沪深京穗苏浙皖]{2,4})(?:三地|两地|四地)[^。，]{0,12}?(?:专家|学者|代表|嘉宾|人士|企业家|青年|官员)", simp):
-        out += [(p, m.group(0)) for p in _expand(m.group(1) or m.group(2))]
+    for m in _ORIGIN_ZH_ABBR.finditer(simp):
+        out += [(p, m.group(0)) for p in expand_abbreviations(m.group(1) or m.group(2))]
     if lang == "en":
         for m in _ORIGIN_EN.finditer(text):
             before = text[max(0, m.start() - 80):m.start()]
-            if re.search(r"\b(?:participants|guests|experts|scholars|delegates|representatives|entrepreneurs|leaders|speakers)\b", before, re.I):
+            if _PEOPLE_EN.search(before):
                 out += [(h.name, m.group(0)) for h in find_places(m.group(1))]
     return out
-
-
-def _expand(compound: str) -> list[str]:
-    """Expand an abbreviation compound such as 粤港澳."""
-    from .gazetteer import expand_abbreviations
-
-    return expand_abbreviations(compound)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .people_en import HONORIFIC
 from .textutil import to_simplified
 
 KNOWN_PEOPLE: dict[str, tuple[str, ...]] = {
@@ -32,9 +33,7 @@ KNOWN_PEOPLE: dict[str, tuple[str, ...]] = {
     "li-luoli": ("Li Luoli", "李罗力"),
 }
 HONORIFICS = re.compile(
-    r"^(?:Mr|Mrs|Ms|Mdm|Madam|Madame|Dr|Prof|Professor|Sir|Dame|Hon|The Honou?rable|H\.E)\.?\s+|"
-    r"\s+(?:CMG|OBE|MBE|CBE|GBS|SBS|JP|BBS|PhD)$|(?:先生|女士|博士|教授|院士|同志)$",
-    re.I,
+    rf"^{HONORIFIC}\s+|\s+(?:CMG|OBE|MBE|CBE|GBS|SBS|JP|BBS|PhD)$|(?:先生|女士|博士|教授|院士|同志)$", re.I
 )
 
 

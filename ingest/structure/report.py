@@ -78,6 +78,7 @@ def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int,
     """Return the people of the event in order of first mention, and organisers they represent (代表主办单位)."""
     people: dict[str, Speaker] = {}
     known: set[str] = set()
+    known_keys: set[str] = set()  # normalise_name of every name in known
     host_orgs: list[str] = []
     for start, sentence in sentences:
         if lang == "zh":
@@ -88,10 +89,12 @@ def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int,
             found = people_en.people_in_sentence(sentence, known)
             represents = False
         for mention, role in found:
-            if role is None and normalise_name(mention.name) not in {normalise_name(k) for k in known}:
+            if role is None and normalise_name(mention.name) not in known_keys:
                 continue
             _merge(people, mention, role, sentence)
-            known.add(to_simplified(mention.name) if lang == "zh" else mention.name)
+            known_name = to_simplified(mention.name) if lang == "zh" else mention.name
+            known.add(known_name)
+            known_keys.add(normalise_name(known_name))
             if represents and role == "opening_remarks" and mention.affiliation and mention.affiliation not in host_orgs:
                 host_orgs.append(mention.affiliation)
     return list(people.values()), host_orgs

@@ -89,12 +89,15 @@ def _is_forward(cue: Cue, sentence: str, name_starts: list[int], lang: str) -> b
             return len(gap) <= 40 and not re.search(r"[。；]", gap)
         return len(gap) <= 2 and not re.search(r"[，,。；]", gap)
     cue_text = sentence[cue.start:cue.end]
-    meets = re.search(r"\b(?:met|spoke)(?: with)?$", cue_text)  # "A met (with) B": B took part in the meeting too
-    if re.search(r"(?:ed|said|says|gave|joined)(?: with)?$", cue_text, re.I) and not meets and not re.match(r"\s*by\b", gap):
+    meets = _MET_OR_SPOKE.search(cue_text)  # "A met (with) B": B took part in the meeting too
+    if _SUBJECT_VERB.search(cue_text) and not meets and not _BY.match(gap):
         return False  # a verb belongs to its subject, not to the names after it
     return bool(_EN_FORWARD_GAP.match(gap))
 
 
+_MET_OR_SPOKE = re.compile(r"\b(?:met|spoke)(?: with)?$")
+_SUBJECT_VERB = re.compile(r"(?:ed|said|says|gave|joined)(?: with)?$", re.I)
+_BY = re.compile(r"\s*by\b")
 _EN_FORWARD_GAP = re.compile(
     r"^\W*(?:(?:speakers?|guests?|discussion|session|sessions|panel|included|include|including|were|was|are|is|by|of|for|&|"
     r"at|to|in|on|then|also|given|delivered|made|presented|from|with|among|featuring|comprising|the|and|remarks|speech(?:es)?|address(?:es)?|[A-Z][\w.&’'-]*)[\s,:;.–-]*)*$"
@@ -123,9 +126,12 @@ def assign_roles(sentence: str, spans: list[tuple[int, int]], lang: str) -> list
     return roles
 
 
+_MEETING_VERB = re.compile(r"met(?: with)?", re.I)
+
+
 def _is_meeting_verb(cue: Cue, sentence: str) -> bool:
     """Tell whether a cue is "met (with)": it applies both to its subject and to the names after it."""
-    return bool(re.fullmatch(r"met(?: with)?", sentence[cue.start:cue.end], re.I))
+    return bool(_MEETING_VERB.fullmatch(sentence[cue.start:cue.end]))
 
 
 def _own_cluster(after: list[Cue], spans: list[tuple[int, int]], end: int) -> list[Cue]:

@@ -56,11 +56,6 @@ def detect_language(text: str, hint: str | None = None) -> str:
     return "zh" if cjk_ratio(text) > 0.3 else "en"
 
 
-def normalise_space(text: str) -> str:
-    """Collapse runs of whitespace (including ideographic spaces) into one space."""
-    return re.sub(r"[\s\u3000\u00a0]+", " ", text).strip()
-
-
 _EN_SENT = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z“\"‘(])|\n+")
 _ZH_SENT = re.compile(r"(?<=[。！？!?])|\n+")
 
@@ -115,3 +110,21 @@ _PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zA-Zāáǎàēéěèīíǐ
 def strip_pinyin_glosses(text: str) -> str:
     """Remove pinyin glosses that broken mirrors insert after characters (會(huì) -> 會)."""
     return _PINYIN_GLOSS.sub("", text)
+
+
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def zh_number(token: str) -> int | None:
+    """Convert a numeral such as 300, 十八, 三十一, 一百 or 两千 to an int (None when it has no value)."""
+    if token.isdigit():
+        return int(token)
+    total, current = 0, 0
+    for ch in token:
+        if ch in _ZH_DIGITS:
+            current = _ZH_DIGITS[ch]
+        elif ch in _ZH_UNITS:
+            total += max(current, 1) * _ZH_UNITS[ch]
+            current = 0
+    return (total + current) or None

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from .textutil import to_simplified
+
 TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "trade": (("trade", "trading", "commerce", "exports", "imports", "free trade"), ("贸易", "经贸", "商贸", "进出口")),
     "finance": (("finance", "financial", "banking", "capital market", "investment", "investors"), ("金融", "资本市场", "投资", "银行")),
@@ -61,8 +63,6 @@ def _count(text: str, simp: str, topic: str) -> int:
 
 def assign_topics(text: str, simp: str, focus: str) -> tuple[list[str], dict[str, str]]:
     """Return topics (vocabulary order) and, per topic, the keyword that triggered it."""
-    from .textutil import to_simplified
-
     focus_simp = to_simplified(focus)
     out: list[str] = []
     why: dict[str, str] = {}

@@ -1,8 +1,8 @@
 """Classification, event types, the JSON format, the registry and topics."""
 
-from ingest.models import Article
-from ingest.structure import JSON_KEYS, parse_event_report, person_key, report_to_json, structure_html
+from ingest.structure import JSON_KEYS, person_key, report_to_json, structure_html
 from ingest.structure.classify import classify
+from tests.structure.helpers import report_of
 
 
 def test_report_of_a_held_event_is_positive_with_type():
@@ -27,9 +27,10 @@ def test_chinese_head_noun_gives_the_type():
 
 
 def test_non_event_has_empty_fields():
-    report = parse_event_report(Article(url="", source="", title=None, text="Dear Friends,\nHappy new year."))
+    report = report_of("Dear Friends,\nHappy new year.")
     data = report_to_json(report)
     assert data["is_event_report"] is False and data["speakers"] == [] and data["event_date"] is None
+    assert all(data[key] in (None, []) for key in JSON_KEYS if key != "is_event_report"), data
     assert report.evidence["is_event_report"]
 
 

@@ -58,3 +58,8 @@ def test_find_dates_flags_labelled_stamps():
 
 def test_resolve_year_prefers_event_name_year():
     assert resolve_year(2, 22, date(2024, 1, 1), 2023, []) == 2023
+
+
+def test_chinese_numeral_dates_and_a_malformed_month():
+    assert [(d.month, d.day) for d in find_dates("十二月三十一日，十月十日")] == [(12, 31), (10, 10)]
+    assert find_dates("十十月一日") == []  # no month 20, and no crash

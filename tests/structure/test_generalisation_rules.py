@@ -1,16 +1,13 @@
 """Rules added after checking unseen reports: wire datelines, shared titles, glosses, announcements, listings."""
 
-from ingest.models import Article
-from ingest.structure import parse_event_report
 from ingest.structure.classify import classify
 from ingest.structure.dates import extract_event_date
-from ingest.structure.people_en import people_in_sentence as en_people
-from ingest.structure.people_zh import people_in_sentence as zh_people
 from ingest.structure.textutil import strip_pinyin_glosses, to_simplified
+from tests.structure.helpers import en_people, names, report_of, zh_people
 
 
 def zh_names(sentence: str) -> list[str]:
-    return [m.name for m, r in zh_people(to_simplified(sentence), sentence) if r]
+    return names(zh_people(sentence), cued_only=True)
 
 
 def test_wire_dateline_is_not_the_event_date():
@@ -47,13 +44,13 @@ def test_listing_of_dated_events_is_not_a_report():
 
 
 def test_name_followed_directly_by_title_after_honorific():
-    got = en_people("Officiating guests were Mr. Zhou Wenzhong Secretary-General of the BOAO Asia Forum.", set())
-    assert [(m.name, m.title, r) for m, r in got] == [("Zhou Wenzhong", "Secretary-General", "attendee")]
+    got = en_people("Officiating guests were Mr. Zhou Wenzhong Secretary-General of the BOAO Asia Forum.")
+    assert [(n, t, r) for n, t, _, r in got] == [("Zhou Wenzhong", "Secretary-General", "attendee")]
 
 
 def test_visit_reports_are_meetings():
     text = "Chief Executive Carrie Lam today led a delegation to visit Shenzhen. Financial Secretary Paul Chan also joined the visit."
-    report = parse_event_report(Article(url="", source="", title=None, text=text))
+    report = report_of(text)
     assert report.is_event_report and report.event_type == "meeting"
     assert [s.name for s in report.speakers] == ["Carrie Lam", "Paul Chan"]
 

@@ -1,18 +1,8 @@
 """Speaker rules: Chinese 单位+职务+姓名 and 姓名+职务 orders, English appositions and titles, roles."""
 
-from ingest.models import Article
-from ingest.structure import parse_event_report
-from ingest.structure.people_en import people_in_sentence as en_people
-from ingest.structure.people_zh import people_in_sentence as zh_people
-from ingest.structure.textutil import to_simplified
-
-
-def zh(sentence: str) -> list[tuple[str, str | None, str | None, str | None]]:
-    return [(m.name, m.title, m.affiliation, r) for m, r in zh_people(to_simplified(sentence), sentence)]
-
-
-def en(sentence: str) -> list[tuple[str, str | None, str | None, str | None]]:
-    return [(m.name, m.title, m.affiliation, r) for m, r in en_people(sentence, set())]
+from tests.structure.helpers import en_people as en
+from tests.structure.helpers import report_of
+from tests.structure.helpers import zh_people as zh
 
 
 def test_chinese_org_title_name_order():
@@ -61,11 +51,12 @@ def test_english_list_after_cue_and_moderator():
 
 def test_english_historical_people_are_skipped():
     assert en("She recalled how the-then Financial Secretary Sir Hamish Macleod outlined the city's options.") == []
+    assert en("She recalled how Financial Secretary Sir Hamish Macleod outlined the city's options.")[0][0] == "Hamish Macleod"
 
 
 def test_report_merges_mentions_and_keeps_evidence():
     text = ("On 18 November 2025, the Hong Kong-Shanghai Symposium was held in Shanghai. "
             "HKSAR Financial Secretary Paul Chan delivered a keynote speech. Mr Paul Chan said trade matters.")
-    report = parse_event_report(Article(url="", source="", title=None, text=text))
+    report = report_of(text)
     assert [(s.name, s.role) for s in report.speakers] == [("Paul Chan", "keynote")]
     assert "keynote" in report.speakers[0].evidence and report.speakers[0].key

@@ -1,12 +1,9 @@
 """Cities and co-operation pairs: Chinese abbreviations, regions, English pair phrases."""
 
-from ingest.structure.gazetteer import en_pairs, zh_pairs
 from ingest.structure.places import cities_and_pairs
 from ingest.structure.textutil import to_simplified
-
-
-def pairs_zh(text: str) -> list[list[str]]:
-    return [p for p, _ in zh_pairs(to_simplified(text))]
+from tests.structure.helpers import en_pair_list
+from tests.structure.helpers import zh_pair_list as pairs_zh
 
 
 def test_hu_gang_cooperation_is_hong_kong_shanghai():
@@ -29,7 +26,7 @@ def test_three_party_framework_gives_no_pair():
 
 def test_english_pair_phrases():
     text = "the Shanghai-Hong Kong Cooperation and Development Symposium and the Hong Kong/Shenzhen Co-operation Meeting"
-    assert [p for p, _ in en_pairs(text)] == [["Hong Kong", "Shanghai"], ["Hong Kong", "Shenzhen"]]
+    assert en_pair_list(text) == [["Hong Kong", "Shanghai"], ["Hong Kong", "Shenzhen"]]
 
 
 def test_regions_are_not_expanded():
@@ -46,4 +43,4 @@ def test_participant_origins_count_as_cities():
 
 def test_sister_city_partners():
     text = "Shanghai set up its sister-city relationship with Athens, Greece, this year."
-    assert [p for p, _ in en_pairs(text)] == [["Athens", "Shanghai"]]
+    assert en_pair_list(text) == [["Athens", "Shanghai"]]

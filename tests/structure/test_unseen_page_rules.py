@@ -6,13 +6,8 @@ notices and rooms named after events, and short back-references to people alread
 
 import pytest
 
-from ingest.models import Article
-from ingest.structure import parse_event_report
-from ingest.structure.classify import classify
-from ingest.structure.gazetteer import en_pairs, zh_pairs
-from ingest.structure.people_en import people_in_sentence as en_people
-from ingest.structure.people_zh import people_in_sentence as zh_people
-from ingest.structure.textutil import to_simplified
+from ingest.structure.classify import classify, event_type_of
+from tests.structure.helpers import en_pair_list, en_people, names, report_of, zh_pair_list, zh_people
 
 NAMES = ["任海", "谷明强", "邵文博", "卢建发", "易国强", "欧阳立新", "司徒嘉乐", "欧阳宁", "陈黄美玲"]
 CUES = ["致辞。", "致开幕辞。", "主持会议。", "作主旨演讲。", "发言。", "出席。", "表示，合作前景广阔。",
@@ -20,7 +15,7 @@ CUES = ["致辞。", "致开幕辞。", "主持会议。", "作主旨演讲。",
 
 
 def zh_names(sentence: str) -> list[str]:
-    return [m.name for m, _ in zh_people(to_simplified(sentence), sentence)]
+    return names(zh_people(sentence))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -47,7 +42,7 @@ def test_chinese_traditional_script_three_character_name():
     ("They agreed to set up a joint Shanghai—Hong Kong data lab.", ["Hong Kong", "Shanghai"]),
 ])
 def test_english_dash_or_slash_joined_pair_in_an_event_or_agreement(text: str, pair: list[str]):
-    assert [p for p, _ in en_pairs(text)] == [pair]
+    assert en_pair_list(text) == [pair]
 
 
 @pytest.mark.parametrize("text", [
@@ -56,7 +51,7 @@ def test_english_dash_or_slash_joined_pair_in_an_event_or_agreement(text: str, p
     "Shuttles between Macao and Zhuhai changed retail patterns.",
 ])
 def test_english_joined_places_that_are_not_a_two_party_cooperation(text: str):
-    assert en_pairs(text) == []
+    assert en_pair_list(text) == []
 
 
 @pytest.mark.parametrize("text,pair", [
@@ -68,13 +63,13 @@ def test_english_joined_places_that_are_not_a_two_party_cooperation(text: str):
     ("建议在深港之间建立标准互认机制。", ["Hong Kong", "Shenzhen"]),
 ])
 def test_chinese_two_abbreviation_compounds(text: str, pair: list[str]):
-    assert [p for p, _ in zh_pairs(to_simplified(text))] == [pair]
+    assert zh_pair_list(text) == [pair]
 
 
 @pytest.mark.parametrize("text", ["长三角城市合作论坛在杭州举行。", "粤港澳大湾区青年论坛开幕。", "穗港澳智库圆桌会议召开。",
                                   "沪苏浙皖四地专家出席研讨会。"])
 def test_chinese_many_party_frameworks_give_no_pair(text: str):
-    assert zh_pairs(to_simplified(text)) == []
+    assert zh_pair_list(text) == []
 
 
 def test_chinese_notice_is_not_an_event_report():
@@ -88,7 +83,10 @@ def test_room_named_after_an_event_and_the_next_meeting_are_not_events():
     text = ("Staff reviewed the plan for repainting the seminar room and the canteen. "
             "Proposals will be discussed at the next formal Board meeting.")
     assert not classify(text, "en").is_event_report
+    assert event_type_of(text, "en") == (None, None)  # neither names an event (not only "will be discussed")
     assert not classify("These notes are for internal circulation. The retreat was held in May.", "en").is_event_report
+    internal = classify("These notes are for internal circulation. The seminar was held in May.", "en")
+    assert not internal.is_event_report and internal.reason.startswith("an internal document")
 
 
 def test_organiser_named_forum_does_not_set_the_event_type():
@@ -101,19 +99,18 @@ def test_speaker_kept_on_a_reporting_verb_and_surname_reference_merged():
             "Dr Rita Pereira Lam, President of the Lisbon Harbour Society, welcomed guests. "
             "Ms Iong Sok-wa, Vice President of the Taipa Design Association, described a pilot scheme. "
             "Dr Pereira Lam said the scheme would grow.")
-    report = parse_event_report(Article(url="", source="", title=None, text=text))
+    report = report_of(text)
     assert [s.name for s in report.speakers] == ["Rita Pereira Lam", "Iong Sok-wa"]
 
 
 def test_attended_and_spoke_is_a_speaker():
-    got = en_people("Dr Ko Man-lai, President of the Sample Institute, attended as a guest and spoke on research.", set())
-    assert [(m.name, r) for m, r in got] == [("Ko Man-lai", "speaker")]
+    got = en_people("Dr Ko Man-lai, President of the Sample Institute, attended as a guest and spoke on research.")
+    assert [(n, r) for n, _, _, r in got] == [("Ko Man-lai", "speaker")]
 
 
 def test_chinese_given_name_with_xiang_and_organisation_before_a_title():
     assert zh_names("临江大学国际关系学院院长李向东发言。") == ["李向东"]
-    got = [(m.name, m.affiliation) for m, _ in zh_people(to_simplified("临江大学农学院院长阎立新出席开幕式。"),
-                                                          "临江大学农学院院长阎立新出席开幕式。")]
+    got = [(n, a) for n, _, a, _ in zh_people("临江大学农学院院长阎立新出席开幕式。")]
     assert got == [("阎立新", "临江大学农学院")]
 
 
@@ -121,20 +118,16 @@ def test_portuguese_names_with_particles_and_organisations():
     text = ("The Taipa Urban Society held a seminar on 3 May 2025 in Macao. Mr José Maria da Rocha Sequeira, President "
             "of the Associação dos Amigos da Taipa, outlined the programme. Professor Ana de Souza of the Universidade "
             "de Macau spoke on heritage. Mr Rocha Sequeira said the two cities share one harbour.")
-    report = parse_event_report(Article(url="", source="", title=None, text=text))
+    report = report_of(text)
     assert [(s.name, s.affiliation) for s in report.speakers] == [
         ("José Maria da Rocha Sequeira", "Associação dos Amigos da Taipa"), ("Ana de Souza", "Universidade de Macau")]
 
 
 def test_clause_after_the_organisers_is_not_an_organiser_and_its_theme_is_found():
-    from ingest.models import Article
-    from ingest.structure import parse_event_report
-
     text = ("On 3 June 2025 the Riverside Cities Forum was held in Hong Kong. Co-organised by the Example Institute "
             "of Urban Affairs and the Sample Policy Council, the forum took as its theme \u201cCities That Move "
             "Together\u201d and looked at commuting between Hong Kong and Shenzhen. Mr Tom Example, Chairman of the "
             "Example Institute of Urban Affairs, gave the opening remarks.")
-    report = parse_event_report(Article(url="http://x/a", source="t", title="Riverside Cities Forum", text=text,
-                                        language="en"))
+    report = report_of(text, title="Riverside Cities Forum", language="en")
     assert report.organizers == ["Example Institute of Urban Affairs", "Sample Policy Council"]
     assert report.theme == "Cities That Move Together"
