@@ -25,6 +25,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ingest.models import Document
 
@@ -32,6 +33,8 @@ class BackendConfigError(ValueError):
     """A store setting a user can fix (bad URL, credentials, index name); the message says how."""
 
 
+MIN_PREFIX = 8  # shortest id prefix ``get`` resolves
+FACET_LIMIT = 50  # most values returned per facet
 FACET_NAMES = ("source", "language", "event_type", "city", "city_pair", "speaker", "organization", "topic")
 
 
@@ -74,6 +77,16 @@ class Hit:
     cities: list[str] = field(default_factory=list)
     city_pairs: list[list[str]] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
+
+
+def event_hit_fields(event: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the Hit fields taken from a stored event report (its ``to_dict`` form): cities, pairs, speakers."""
+    event = event or {}
+    return {
+        "cities": list(event.get("cities") or []),
+        "city_pairs": [list(p) for p in event.get("city_pairs") or []],
+        "speakers": [s["name"] for s in event.get("speakers") or [] if s.get("name")],
+    }
 
 
 @dataclass

@@ -12,7 +12,8 @@ Layout on the cluster, for an index prefix ``P`` (``COOPWATCH_ES_INDEX``, defaul
 Writes go through ``elasticsearch.helpers.streaming_bulk`` with ``_id = Document.id``; content hashes are
 read first with ``mget`` so unchanged documents are not rewritten. A document that cannot be written is
 recorded with its reason in a small SQLite dead-letter file (``COOPWATCH_ES_DEADLETTER``) and retried by
-the next :meth:`upsert`. Query text goes into ``match`` queries only, never a query-string parser.
+the next :meth:`upsert`. Query text goes into ``match`` queries (and, for a lone Han character, an
+escaped ``wildcard``) only, never a query-string parser.
 
 Connection settings come from the environment only (see :meth:`ElasticsearchBackend.from_url`); secrets are
 never logged or shown in ``repr``.
@@ -36,19 +37,40 @@ from urllib.parse import urlsplit
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from ingest.models import Document, EventReport
-from search.base import FACET_NAMES, BackendConfigError, Hit, Query, SearchBackend, SearchResult, UpsertStats
-from search.text import fold, make_snippet, name_words, query_terms
+from ingest.models import Document, EventReport, utc_now
+from search.base import (
+    FACET_LIMIT,
+    FACET_NAMES,
+    MIN_PREFIX,
+    BackendConfigError,
+    Hit,
+    Query,
+    SearchBackend,
+    SearchResult,
+    UpsertStats,
+    event_hit_fields,
+)
+from search.text import (
+    extra_search_text,
+    fold,
+    make_snippet,
+    name_words,
+    pair_key,
+    query_terms,
+    segment_query_run,
+    speaker_terms,
+)
 
 BATCH_SIZE = 500
-FACET_LIMIT = 50
-MIN_PREFIX = 8
 MAX_RESULT_WINDOW = 10_000
 RETRYABLE_STATUS = (429, 502, 503, 504)
 DEFAULT_DEADLETTER = "var/es-deadletter.sqlite"
 DEADLETTER_RETRY_LIMIT = 5000  # dead letters retried per upsert call, so a long outage never stalls a run
 TITLE_BOOST = 4
+CJK_FIELD_BOOSTS = {"title.cjk": TITLE_BOOST, "text.cjk": 1, "extra.cjk": 1}
+CJK_FIELDS = [f"{field}^{boost}" for field, boost in CJK_FIELD_BOOSTS.items()]
 DATE_FORMAT = "strict_date_optional_time||yyyy-MM-dd||yyyy-MM||yyyy"
+PERIOD_UNITS = {4: "y", 7: "M", 10: "d"}  # length of a YYYY, YYYY-MM, YYYY-MM-DD bound -> date-math unit
 IN_FLIGHT_MARGIN = 60  # seconds: writes this close to an alias move are copied again
 FORCEMERGE_TIMEOUT = 1800  # seconds: a force-merge answers only once it has finished
 INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -583,11 +605,6 @@ class ElasticsearchBackend(SearchBackend):
 # documents <-> Elasticsearch sources
 
 
-def utc_now() -> str:
-    """Return the current UTC time, ISO 8601."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def classify(doc: Document, known: dict[str, str]) -> str:
     """Return new/updated/unchanged for a document against stored hashes (updated in place), or why it is invalid."""
     try:
@@ -620,11 +637,6 @@ def bulk_reason(info: dict[str, Any]) -> str:
     return f"{info.get('status')}: {error}"
 
 
-def pair_key(pair: Iterable[str]) -> str:
-    """Return the order-insensitive, case-folded key of a city pair."""
-    return "|".join(sorted(fold(city) for city in pair))
-
-
 def document_source(doc: Document) -> dict[str, Any]:
     """Return the Elasticsearch source of a document: its stored fields plus the derived search fields."""
     if not isinstance(doc.title, str) or not isinstance(doc.text, str):
@@ -645,7 +657,7 @@ def event_fields(event: EventReport | None) -> dict[str, Any]:
         return {"is_event_report": False}
     speakers = [s for s in event.speakers if s.name]
     pairs = [p for p in event.city_pairs if len(p) == 2]
-    affiliations = [s.affiliation for s in speakers if s.affiliation]
+    affiliations = [s.affiliation for s in event.speakers if s.affiliation]
     return {
         "is_event_report": bool(event.is_event_report), "event_type": event.event_type,
         "event_date": event.event_date, "cities": event.cities, "cities_folded": [fold(c) for c in event.cities],
@@ -653,7 +665,7 @@ def event_fields(event: EventReport | None) -> dict[str, Any]:
         "speakers": [speaker_source(s) for s in speakers], "organizers": event.organizers,
         "orgs_folded": [fold(o) for o in [*event.organizers, *affiliations]],
         "topics": event.topics, "topics_folded": [fold(t) for t in event.topics],
-        "extra": "\n".join([*(s.name for s in speakers), *affiliations, *event.organizers, *event.cities]),
+        "extra": "\n".join(extra_search_text(event)),
     }
 
 
@@ -680,14 +692,11 @@ def source_to_document(source: dict[str, Any]) -> Document:
 def source_to_hit(hit: dict[str, Any], query_text: str) -> Hit:
     """Build a search hit, its snippet made by the helper both backends share."""
     source = hit["_source"]
-    event = source.get("event") or {}
     return Hit(
         id=source["id"], url=source["url"], title=source["title"], source=source["source"],
         language=source.get("language"), date=source.get("date"), score=float(hit.get("_score") or 0.0),
         snippet=make_snippet(source.get("text") or "", query_text), event_type=source.get("event_type"),
-        is_event_report=bool(source.get("is_event_report")), cities=list(event.get("cities") or []),
-        city_pairs=[list(p) for p in event.get("city_pairs") or []],
-        speakers=[s["name"] for s in event.get("speakers") or [] if s.get("name")],
+        is_event_report=bool(source.get("is_event_report")), **event_hit_fields(source.get("event")),
     )
 
 
@@ -698,19 +707,38 @@ def source_to_hit(hit: dict[str, Any], query_text: str) -> Hit:
 def text_clauses(text: str) -> list[dict[str, Any]]:
     """Turn user text into match queries, one per term, all required; nothing in the text is syntax.
 
-    Han runs match as phrases of CJK bigrams; other words through the English analyzer, all of their
-    tokens in one field. A word the analyzer drops entirely (a stop word) matches everything.
+    Han runs match like in the SQLite store: all their jieba words, or the run as a character sequence.
+    Other words go through the English analyzer, all of their tokens in one field. A word the analyzer
+    drops entirely (a stop word) matches everything.
     """
     clauses = []
     for term in query_terms(text):
         if term.is_han:
-            fields = [f"title.cjk^{TITLE_BOOST}", "text.cjk", "extra.cjk"]
-            clauses.append({"multi_match": {"query": term.text, "type": "phrase", "fields": fields}})
+            clauses.append(han_clause(term.text))
         else:
             fields = [f"title.en^{TITLE_BOOST}", "text.en", "extra.en"]
             clauses.append({"multi_match": {"query": term.text, "fields": fields, "operator": "and",
                                             "zero_terms_query": "all"}})
     return clauses
+
+
+def han_clause(run: str) -> dict[str, Any]:
+    """Match a Han run by all of its jieba words, or else by the run itself as a character sequence."""
+    words = segment_query_run(run) or [run]
+    if words == [run]:
+        return han_sequence(run)
+    by_words = {"bool": {"must": [han_sequence(word) for word in words]}}
+    return {"bool": {"should": [by_words, han_sequence(run)], "minimum_should_match": 1}}
+
+
+def han_sequence(chars: str) -> dict[str, Any]:
+    """Match a sequence of Han characters: a phrase of CJK bigrams, or for one character any bigram holding it."""
+    if len(chars) > 1:
+        return {"multi_match": {"query": chars, "type": "phrase", "fields": CJK_FIELDS}}
+    # the cjk analyzer indexes a character on its own only when it stands alone, so look inside the bigrams
+    wildcards = [{"wildcard": {field: {"value": f"*{escape_wildcard(chars)}*", "boost": boost}}}
+                 for field, boost in CJK_FIELD_BOOSTS.items()]
+    return {"bool": {"should": wildcards, "minimum_should_match": 1}}
 
 
 def any_term(field: str, values: Iterable[str], case_insensitive: bool = False) -> dict[str, Any]:
@@ -725,6 +753,15 @@ def escape_wildcard(value: str) -> str:
     return re.sub(r"([*?\\])", r"\\\1", value)
 
 
+def whole_period(value: str) -> str:
+    """Return a date bound rounded to its whole year, month or day, so a partial date covers all of it.
+
+    Without rounding Elasticsearch reads a partial bound such as ``2024-03`` as one instant on its first day.
+    """
+    unit = PERIOD_UNITS.get(len(value))
+    return f"{value}||/{unit}" if unit else value
+
+
 def filter_clauses(query: Query) -> list[dict[str, Any]]:
     """Return the filters of a query (ANDed), with the same meaning as the SQLite backend's."""
     filters: list[dict[str, Any]] = []
@@ -734,7 +771,7 @@ def filter_clauses(query: Query) -> list[dict[str, Any]]:
         filters.append(any_term("language", [query.language], case_insensitive=True))
     if query.since or query.until:
         bounds = {"gte": query.since, "lte": query.until}
-        filters.append({"range": {"date": {k: v for k, v in bounds.items() if v}}})
+        filters.append({"range": {"date": {k: whole_period(v) for k, v in bounds.items() if v}}})
     if query.event_type:
         filters.append(any_term("event_type", [query.event_type], case_insensitive=True))
     if query.events_only:
@@ -751,12 +788,10 @@ def event_filter_clauses(query: Query) -> list[dict[str, Any]]:
     if query.pair:
         filters.append({"term": {"city_pair_keys": pair_key(query.pair)}})
     if query.speaker:
-        who = fold(query.speaker)
-        words = name_words(query.speaker) or who
-        keys = [who] + ([fold(query.speaker_key)] if query.speaker_key else [])
-        speaker = {"bool": {"should": [{"match": {"speakers.name_words": {"query": words, "operator": "and"}}},
-                                       {"terms": {"speakers.key_folded": keys}}],
-                            "minimum_should_match": 1}}
+        words, keys = speaker_terms(query.speaker, query.speaker_key)
+        name = {"match": {"speakers.name_words": {"query": " ".join(words), "operator": "and"}}}
+        by_key = {"terms": {"speakers.key_folded": keys}}
+        speaker = {"bool": {"should": [name, by_key], "minimum_should_match": 1}}
         filters.append({"nested": {"path": "speakers", "query": speaker}})
     if query.org:
         filters.append({"wildcard": {"orgs_folded": {"value": f"*{escape_wildcard(fold(query.org))}*"}}})

@@ -24,23 +24,34 @@ from itertools import islice
 from typing import Any
 
 from ingest.models import Document, EventReport
-from search.base import FACET_NAMES, Hit, Query, SearchBackend, SearchResult, UpsertStats
+from search.base import (
+    FACET_LIMIT,
+    FACET_NAMES,
+    MIN_PREFIX,
+    Hit,
+    Query,
+    SearchBackend,
+    SearchResult,
+    UpsertStats,
+    event_hit_fields,
+)
 from search.text import (
     cjk_bigrams,
+    extra_search_text,
     fold,
     han_bigrams,
     make_snippet,
     name_words,
+    pair_key,
     query_terms,
     quote_fts5,
     segment_for_index,
     segment_query_run,
+    speaker_terms,
 )
 
 SCHEMA_VERSION = 2  # 2: speaker_words facet rows (word-subset speaker filter)
 BATCH_SIZE = 500
-FACET_LIMIT = 50
-MIN_PREFIX = 8
 # bm25 column weights: title, body, title bigrams, body bigrams (a title match counts four times)
 BM25 = "bm25(documents_fts, 4.0, 1.0, 4.0, 1.0)"
 
@@ -458,7 +469,7 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
         cities = [fold(c) for c in query.cities]
         where.add(facet_condition(("city",), f"f.norm IN ({','.join('?' * len(cities))})"), "city", *cities)
     if query.pair:
-        where.add(facet_condition(("city_pair",), "f.norm = ?"), "city_pair", pair_norm(query.pair))
+        where.add(facet_condition(("city_pair",), "f.norm = ?"), "city_pair", pair_key(query.pair))
     if query.speaker:
         add_speaker_filter(where, query.speaker, query.speaker_key)
     if query.org:
@@ -470,10 +481,9 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
 
 def add_speaker_filter(where: Conditions, speaker: str, speaker_key: str | None = None) -> None:
     """Match a speaker whose name has every word of the query (in any order), or whose registry key is it."""
-    words = name_words(speaker).split() or [fold(speaker)]
+    words, keys = speaker_terms(speaker, speaker_key)
     tests = " AND ".join("(' ' || f.norm || ' ') LIKE ? ESCAPE '\\'" for _ in words)
     patterns = ["% " + escape_like(w) + " %" for w in words]
-    keys = [fold(speaker)] + ([fold(speaker_key)] if speaker_key else [])
     key_test = f"f.norm IN ({','.join('?' * len(keys))})"
     where.add(f"({facet_condition(('speaker_words',), tests)} OR {facet_condition(('speaker_key',), key_test)})",
               "speaker_words", *patterns, "speaker_key", *keys)
@@ -491,11 +501,6 @@ def end_of_period(until: str) -> str:
 def escape_like(value: str) -> str:
     """Escape LIKE wildcards so user input matches literally."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def pair_norm(pair: Iterable[str]) -> str:
-    """Return the order-insensitive, case-folded key of a city pair."""
-    return "|".join(sorted(fold(city) for city in pair))
 
 
 # rows <-> records ----------------------------------------------------------------------------------------
@@ -546,25 +551,13 @@ def document_row(doc: Document, digest: str) -> dict[str, Any]:
     }
 
 
-def extra_search_text(event: EventReport | None) -> list[str]:
-    """Return the event fields a text search should also see: speakers, organisers, cities."""
-    if event is None:
-        return []
-    return [
-        *(s.name for s in event.speakers if s.name),
-        *(s.affiliation for s in event.speakers if s.affiliation),
-        *event.organizers,
-        *event.cities,
-    ]
-
-
 def facet_rows(event: EventReport | None) -> list[tuple[str, str, str]]:
     """Return the distinct (kind, value, folded value) facet rows of an event."""
     if event is None:
         return []
     rows: list[tuple[str, str, str]] = []
     rows += [("city", c, fold(c)) for c in event.cities]
-    rows += [("city_pair", "|".join(sorted(p)), pair_norm(p)) for p in event.city_pairs if len(p) == 2]
+    rows += [("city_pair", "|".join(sorted(p)), pair_key(p)) for p in event.city_pairs if len(p) == 2]
     rows += [("speaker", s.name, fold(s.name)) for s in event.speakers if s.name]
     rows += [("speaker_key", s.key, fold(s.key)) for s in event.speakers if s.key]
     rows += [("speaker_words", s.name, name_words(s.name)) for s in event.speakers if s.name]
@@ -586,11 +579,9 @@ def row_to_document(row: sqlite3.Row) -> Document:
 
 def row_to_hit(row: sqlite3.Row, query_text: str) -> Hit:
     """Build a search hit (with its HTML snippet) from a result row."""
-    event = json.loads(row["event"]) if row["event"] else {}
     return Hit(
         id=row["id"], url=row["url"], title=row["title"], source=row["source"], language=row["language"],
         date=row["date"], score=float(row["score"]), snippet=make_snippet(row["text"], query_text),
         event_type=row["event_type"], is_event_report=bool(row["is_event_report"]),
-        cities=list(event.get("cities") or []), city_pairs=[list(p) for p in event.get("city_pairs") or []],
-        speakers=[s["name"] for s in event.get("speakers") or [] if s.get("name")],
+        **event_hit_fields(json.loads(row["event"]) if row["event"] else None),
     )

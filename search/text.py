@@ -13,8 +13,12 @@ import html
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ingest.models import EventReport
 
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f]+")
 WORD_CHAR = re.compile(r"[^\W_]")
@@ -141,6 +145,30 @@ def fold(value: str | None) -> str:
 def name_words(value: str | None) -> str:
     """Return a person's name as folded words joined by spaces ("Vivian M. L. Tsang" -> "vivian m l tsang")."""
     return " ".join(re.findall(r"\w+", fold(value)))
+
+
+def speaker_terms(speaker: str, speaker_key: str | None = None) -> tuple[list[str], list[str]]:
+    """Return what a speaker filter matches: the name's folded words (all required) and the registry keys."""
+    words = name_words(speaker).split() or [fold(speaker)]
+    keys = [fold(speaker)] + ([fold(speaker_key)] if speaker_key else [])
+    return words, keys
+
+
+def pair_key(pair: Iterable[str]) -> str:
+    """Return the order-insensitive, case-folded key of a city pair ("A|B")."""
+    return "|".join(sorted(fold(city) for city in pair))
+
+
+def extra_search_text(event: EventReport | None) -> list[str]:
+    """Return the event fields a text search should also see: speaker names and affiliations, organisers, cities."""
+    if event is None:
+        return []
+    return [
+        *(s.name for s in event.speakers if s.name),
+        *(s.affiliation for s in event.speakers if s.affiliation),
+        *event.organizers,
+        *event.cities,
+    ]
 
 
 def crude_stem(word: str) -> str:

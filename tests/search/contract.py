@@ -18,7 +18,9 @@ it to make writes visible); backends without the hook need nothing. ``unsupporte
 function name (a parametrized test by its base name); each becomes a skip that shows the reason.
 
 ``search/text.py`` holds what backends should share to behave alike: ``query_terms`` (user input ->
-escaped terms), ``segment_for_index`` / ``cjk_bigrams`` (Chinese) and ``make_snippet`` (HTML snippets).
+escaped terms), ``segment_for_index`` / ``cjk_bigrams`` / ``segment_query_run`` (Chinese), ``make_snippet``
+(HTML snippets), ``extra_search_text`` (event fields a text search sees), ``speaker_terms`` and ``pair_key``
+(filters); ``search/base.py`` has ``event_hit_fields``, ``MIN_PREFIX`` and ``FACET_LIMIT``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 import pytest
 
 from ingest.models import Document, EventReport, Speaker, doc_id
-from search.base import Query, SearchBackend, SearchResult, UpsertStats
+from search.base import FACET_NAMES, Query, SearchBackend, SearchResult, UpsertStats
 
 # ---------------------------------------------------------------------------------------------------------
 # test documents (invented texts)
@@ -190,6 +192,14 @@ class BackendContract:
         doc = docs["en_forum"]
         assert backend.get(doc.id[:12]).id == doc.id
 
+    def test_get_ambiguous_prefix_returns_none(self, backend):
+        twins = [Document(id=f"abcdef0123{n}", url=f"https://t.example.org/{n}", source="t", title="Twin",
+                          text=f"Twin {n}.") for n in (1, 2)]
+        self.index(backend, twins)
+        assert backend.get("abcdef0123") is None  # two ids start with it
+        assert backend.get("abcdef01232").id == "abcdef01232"
+        assert backend.get("abcdef") is None  # shorter than 8 characters
+
     def test_get_missing_returns_none(self, backend, docs):
         assert backend.get("0" * 64) is None
         assert backend.get("") is None
@@ -320,10 +330,23 @@ class BackendContract:
         assert self.find(backend, docs, text="深圳 经济") == {"zh_news"}
         assert self.find(backend, docs, text="深圳 樊纲") == set()
 
+    def test_chinese_words_without_space_are_anded(self, backend, docs):
+        # Chinese is typed without spaces: the words of a run need not be adjacent, but all must be there
+        assert self.find(backend, docs, text="深圳经济") == {"zh_news"}
+        assert self.find(backend, docs, text="樊纲演讲") == {"zh_forum"}
+        assert self.find(backend, docs, text="深圳樊纲") == set()
+
+    def test_search_single_chinese_character(self, backend, docs):
+        assert self.find(backend, docs, text="港") == {"zh_forum"}
+        assert self.find(backend, docs, text="纲") == {"zh_forum"}  # only ever the last character of a run
+        assert self.find(backend, docs, text="鲸") == set()
+
     def test_english_query_skips_chinese_only_documents(self, backend, docs):
+        # zh_forum's event type is "forum": event fields other than names, organisers and cities are not text
         assert self.find(backend, docs, text="forum") == {"en_forum"}
 
     def test_chinese_query_skips_english_only_documents(self, backend, docs):
+        # en_forum has the city "Shanghai": a Chinese name does not find its English spelling
         assert self.find(backend, docs, text="论坛") == {"zh_forum"}
         assert self.find(backend, docs, text="上海") == {"zh_forum"}
 
@@ -349,6 +372,17 @@ class BackendContract:
         assert self.find(backend, docs, since="2024-03-09", until="2024-04-15") == {"zh_forum"}
         assert self.find(backend, docs, until="2024-01-05") == {"en_news", "zh_news"}
         assert self.find(backend, docs, since="2024-05-20") == {"en_seminar"}
+
+    def test_filter_dates_accept_a_month_or_a_year(self, backend, docs):
+        # a partial date covers its whole period, at either end
+        assert self.find(backend, docs, since="2024-03", until="2024-03") == {"en_forum"}
+        assert self.find(backend, docs, until="2024-01") == {"en_news", "zh_news"}
+        assert self.find(backend, docs, since="2024", until="2024") == {"en_forum", "en_seminar", "zh_forum", "zh_news"}
+        assert self.find(backend, docs, since="2024-04", until="2024-05") == {"zh_forum", "en_seminar"}
+
+    def test_filter_since_a_month_includes_its_first_day(self, backend, many):
+        assert backend.search(Query(since="2024-01", until="2024-01-01")).total == 1
+        assert backend.search(Query(since="2024-01")).total == 25
 
     def test_filter_cities_match_any(self, backend, docs):
         assert self.find(backend, docs, cities=["Shanghai"]) == {"en_forum"}
@@ -508,6 +542,7 @@ class BackendContract:
 
     def test_facets_are_sorted_by_count(self, backend, docs):
         facets = backend.search(Query(facets=True)).facets
+        assert set(facets) == set(FACET_NAMES)
         for values in facets.values():
             counts = [c for _, c in values]
             assert counts == sorted(counts, reverse=True)

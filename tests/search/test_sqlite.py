@@ -130,19 +130,6 @@ def test_bad_document_is_counted_failed_and_others_are_stored(store_path):
         assert store.count() == 1
 
 
-def test_ambiguous_prefix_returns_none(store_path):
-    with SQLiteBackend(store_path) as store:
-        store.upsert(make_doc(f"d{i}", "T", "x") for i in range(40))
-        assert store.get("") is None
-        assert store.get("abc") is None  # shorter than 8 characters
-
-
-def test_until_accepts_a_month(store_path):
-    with SQLiteBackend(store_path) as store:
-        store.upsert(corpus_documents().values())
-        assert store.search(Query(since="2024-03", until="2024-03")).total == 1
-
-
 def test_memory_database_works():
     with SQLiteBackend(":memory:") as store:
         store.upsert(corpus_documents().values())
@@ -239,15 +226,17 @@ def test_every_annotated_speaker_name_finds_its_report():
         url = report.get("url") or f"https://dev.example.org/{report['id']}"
         docs[report["id"]] = Document(id=doc_id(url), url=url, source="dev", title="", text=report["text"],
                                       language=report.get("lang"))
-    missed = []
+    missed, checked = [], 0
     with SQLiteBackend(":memory:") as store:
         store.upsert(docs.values())
         for report in reports:
             for speaker in report["truth"].get("speakers") or []:
                 name = speaker["name"] if isinstance(speaker, dict) else speaker
                 found = {hit.id for hit in store.search(Query(text=name, limit=100)).hits}
+                checked += 1
                 if docs[report["id"]].id not in found:
                     missed.append((report["id"], name))
+    assert checked >= 100, f"only {checked} annotated speakers in dev.jsonl: the check has lost its data"
     assert missed == []
 
 
@@ -283,11 +272,7 @@ def test_optimize_merges_the_index_and_truncates_the_wal(store_path):
 
 def test_store_from_schema_1_gets_speaker_word_rows_on_open(tmp_path):
     """A store written before speaker_words rows existed is upgraded in place when opened."""
-    import sqlite3
-
-    from ingest.models import Document, EventReport, Speaker
-    from search.base import Query
-    from search.sqlite import SQLiteBackend
+    from ingest.models import EventReport, Speaker
 
     path = str(tmp_path / "old.sqlite")
     event = EventReport(is_event_report=True, speakers=[Speaker("Vivian Tsang Mei-ling")])
