@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: run test venv venv-test demo-serve es-start es-wait es-stop es-status bench clean help
+.PHONY: run test venv venv-test es-start es-wait es-stop es-status bench clean help
 
 help:
 	@echo "make run    - install into .venv, serve the bundled demo sites on 127.0.0.1, crawl, index, search"

@@ -238,9 +238,9 @@ def build_query(args: argparse.Namespace):
             raise ConfigError(f'--pair {args.pair!r}: expected two places separated by a comma, e.g. "Hong Kong,Shanghai"')
         pair = tuple(sorted(parts))
     return Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
-                 cities=args.city, pair=pair, speaker=args.speaker, speaker_key=speaker_key_of(args.speaker), org=args.org, event_type=args.event_type,
-                 topic=args.topic, events_only=args.events_only, limit=args.limit, offset=args.offset,
-                 facets=args.facets)
+                 cities=args.city, pair=pair, speaker=args.speaker, speaker_key=speaker_key_of(args.speaker),
+                 org=args.org, event_type=args.event_type, topic=args.topic, events_only=args.events_only,
+                 limit=args.limit, offset=args.offset, facets=args.facets)
 
 
 def speaker_key_of(name: str | None) -> str | None:
@@ -361,9 +361,7 @@ def _print_plan(source, settings: Settings) -> None:
 def _print_discovery(source, settings: Settings) -> None:
     import tempfile
 
-    from ingest.pipeline import discover_stage, read_jsonl
-
-    from ingest.pipeline import make_fetcher, source_settings
+    from ingest.pipeline import discover_stage, make_fetcher, read_jsonl, source_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         fetcher = make_fetcher(source_settings(settings, source))

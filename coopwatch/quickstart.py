@@ -16,16 +16,7 @@ from coopwatch import cli
 DEMO_QUERIES = ("Hong Kong", "沪港")
 
 
-def write_demo_sources(origins: dict[str, str], path: Path) -> Path:
-    """Write the demo sources file for the origins the demo sites listen on."""
-    from coopwatch.demo import render_sources
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_sources(origins), encoding="utf-8")
-    return path
-
-
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     from coopwatch.demo import DemoSites
 
     base = int(os.environ.get("COOPWATCH_DEMO_PORT_BASE", "8701"))
@@ -37,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
               f"set COOPWATCH_DEMO_PORT_BASE to free ports", file=sys.stderr)
         return 2
     with sites:
-        sources = write_demo_sources(sites.origins, var / "demo-sources.yaml")
+        sources = var / "demo-sources.yaml"
+        sources.parent.mkdir(parents=True, exist_ok=True)
+        sources.write_text(sites.sources_yaml(), encoding="utf-8")
         os.environ.setdefault("COOPWATCH_ALLOW_HOSTS", "127.0.0.1")
         os.environ.setdefault("COOPWATCH_MIN_DELAY", "0.05")
         print(f"demo sites: {', '.join(f'{k} {v}' for k, v in sites.origins.items())}", flush=True)

@@ -5,7 +5,9 @@ This is the layer that joins ``ingest`` and ``search``; the CLI and the Airflow 
 
 from __future__ import annotations
 
+import logging
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,9 +26,9 @@ from ingest.pipeline import (
     structure_stage,
     to_document,
 )
-from ingest.settings import Settings
+from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
-from ingest.state import CrawlState, store_identity
+from ingest.state import CrawlState, format_health_line, store_identity
 from search import open_backend
 from search.base import SearchBackend, UpsertStats
 
@@ -52,6 +54,31 @@ class SourceSummary:
 
     def as_counts(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "source"}
+
+    def add_discovered(self, count: int, discovery_failures: dict[str, int]) -> None:
+        """Add a discovery's URL count and its failures, by kind (``listing``, ``feed``, ``sitemap``)."""
+        self.discovered += count
+        for reason, n in discovery_failures.items():
+            self._add_failures(reason.split(":", 1)[0], n)
+
+    def add_fetched(self, fetched: dict) -> None:
+        """Add the counts of one ``fetch_stage`` batch."""
+        self.fetched += fetched["fetched"]
+        self.not_modified += fetched["not_modified"]
+        self.failed += fetched["failed"]
+        for reason, n in fetched["failures"].items():
+            self._add_failures(reason, n)
+
+    def add_indexed(self, indexed: dict) -> None:
+        """Add the counts of one ``index_stage`` call; index failures count as failed pages."""
+        for key in ("new", "updated", "unchanged", "events_changed"):
+            setattr(self, key, getattr(self, key) + indexed[key])
+        self.failed += indexed["failed"]
+        if indexed["failed"]:
+            self._add_failures("index", indexed["failed"])
+
+    def _add_failures(self, reason: str, n: int) -> None:
+        self.failures[reason] = self.failures.get(reason, 0) + n
 
 
 def index_stage(docs_paths: Iterable[str | Path], store: str, state_path: str | None = None) -> dict:
@@ -113,26 +140,16 @@ def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, work
 def _run_stages(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
                 max_pages: int | None, progress, on_discovered, fetcher, refetch: bool = False) -> None:
     found = discover_stage(source.name, settings, workdir, max_pages=max_pages, fetcher=fetcher)
-    summary.discovered = found["count"]
-    failures: Counter[str] = Counter({k.split(":", 1)[0]: v for k, v in found["discovery_failures"].items()})
+    summary.add_discovered(found["count"], found["discovery_failures"])
     if on_discovered:
         on_discovered(found["count"])
     for start, end in found["batches"]:  # index batch by batch: a crash loses at most one batch of work
         fetched = fetch_stage(source.name, found["path"], settings, workdir, start, end, progress=progress,
                               fetcher=fetcher, conditional=not refetch)
-        summary.fetched += fetched["fetched"]
-        summary.not_modified += fetched["not_modified"]
-        summary.failed += fetched["failed"]
-        failures.update(fetched["failures"])
+        summary.add_fetched(fetched)
         structured = structure_stage(fetched["path"])
         summary.events += structured["events"]
-        indexed = index_stage([structured["path"]], settings.store, settings.state_path)
-        for key in ("new", "updated", "unchanged", "events_changed"):
-            setattr(summary, key, getattr(summary, key) + indexed[key])
-        summary.failed += indexed["failed"]
-        if indexed["failed"]:
-            failures["index"] += indexed["failed"]
-    summary.failures = dict(failures)
+        summary.add_indexed(index_stage([structured["path"]], settings.store, settings.state_path))
 
 
 def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pages: int | None = None,
@@ -142,7 +159,7 @@ def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pag
     ``refetch`` sends no conditional requests (use it after restoring or wiping a store).
     """
     sources = select_sources(settings, source_names)
-    workdir = Path(settings.state_path).parent / "work" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    workdir = work_root(settings) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     summaries = []
     try:
         for source in sources:
@@ -154,6 +171,30 @@ def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pag
     return summaries
 
 
+def work_root(settings: Settings) -> Path:
+    """Return the folder under which crawl runs keep their work files (beside the crawl state)."""
+    return Path(settings.state_path).resolve().parent / "work"
+
+
+def prune_workdirs(settings: Settings, older_than_days: float) -> int:
+    """Remove run work directories (``work/<run>/<part>``) older than the retention period; return how many."""
+    cutoff = time.time() - older_than_days * 86400
+    stale = [d for d in work_root(settings).glob("*/*") if d.is_dir() and d.stat().st_mtime < cutoff]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(stale)
+
+
+def log_source_health(state_path: str, empty_runs_warning: int, log: logging.Logger,
+                      source: str | None = None) -> list[dict]:
+    """Log one health line per source (or only ``source``), as a warning for a quiet one; return the rows."""
+    with CrawlState(state_path) as state:
+        rows = [h for h in state.source_health(empty_runs_warning) if source is None or h["source"] == source]
+    for row in rows:
+        (log.warning if row.get("warning") else log.info)("%s", format_health_line(row))
+    return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
+
+
 def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:
     """Return the enabled sources, or the named ones (an unknown name is an error that lists the known ones)."""
     sources = load_sources(settings.sources, enabled_only=not names)
@@ -162,8 +203,6 @@ def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:
     by_name = {s.name: s for s in sources}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        from ingest.settings import ConfigError
-
         raise ConfigError(f"{settings.sources}: no source named {unknown[0]!r}; known: {', '.join(by_name)}")
     return [by_name[n] for n in names]
 

@@ -80,10 +80,10 @@ def run_settings():
 
 def run_workdir(settings, dag_id: str, run_id: str) -> str:
     """Return this DAG run's work directory (beside the crawl state, shared by all its tasks)."""
-    from pathlib import Path
+    from coopwatch.run import work_root
 
     safe_run = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
-    return str(Path(settings.state_path).resolve().parent / "work" / dag_id / safe_run)
+    return str(work_root(settings) / dag_id / safe_run)
 
 
 def build_crawl_dag(source) -> DAG:
@@ -170,7 +170,8 @@ def record_run(source_name: str, fetched, structured, indexed, ti=None) -> dict:
     """Write this run's counts to the crawl state (also when a task failed, as a failed run)."""
     from ingest.state import CrawlState
 
-    counts = summarise_run(ti.xcom_pull(task_ids="discover", key="summary"), fetched, structured, indexed)
+    discovered = ti.xcom_pull(task_ids="discover", key="summary")
+    counts = summarise_run(source_name, discovered, fetched, structured, indexed)
     ok = indexed is not None
     with CrawlState(run_settings().state_path) as state:
         state.finish_run(state.start_run(source_name), counts, ok=ok)
@@ -178,25 +179,19 @@ def record_run(source_name: str, fetched, structured, indexed, ti=None) -> dict:
     return {k: v for k, v in counts.items() if k != "failures"}
 
 
-def summarise_run(discovered, fetched, structured, indexed) -> dict:
-    """Add up the counts the tasks returned into one run summary."""
-    fetched = [f for f in (fetched or []) if f]
-    failures: dict[str, int] = dict((discovered or {}).get("failures") or {})
-    for batch in fetched:
-        for reason, n in (batch.get("failures") or {}).items():
-            failures[reason] = failures.get(reason, 0) + n
-    counts = {"discovered": (discovered or {}).get("count", 0),
-              "fetched": sum(f["fetched"] for f in fetched),
-              "not_modified": sum(f["not_modified"] for f in fetched),
-              "failed": sum(f["failed"] for f in fetched),
-              "events": sum(s["events"] for s in (structured or []) if s)}
-    for key in ("new", "updated", "unchanged", "events_changed"):
-        counts[key] = (indexed or {}).get(key, 0)
-    if (indexed or {}).get("failed"):
-        counts["failed"] += indexed["failed"]
-        failures["index"] = indexed["failed"]
-    counts["failures"] = failures
-    return counts
+def summarise_run(source_name: str, discovered, fetched, structured, indexed) -> dict:
+    """Add up the counts the tasks returned into one run summary (as a CLI crawl records it)."""
+    from coopwatch.run import SourceSummary
+
+    summary = SourceSummary(source_name)
+    summary.add_discovered((discovered or {}).get("count", 0), (discovered or {}).get("failures") or {})
+    for batch in fetched or []:
+        if batch:  # None for a batch whose task failed
+            summary.add_fetched(batch)
+    summary.events = sum(s["events"] for s in (structured or []) if s)
+    if indexed:
+        summary.add_indexed(indexed)
+    return summary.as_counts()
 
 
 @task(outlets=[EVENT_REPORTS])
@@ -212,13 +207,9 @@ def announce_reports(source_name: str, indexed: dict, outlet_events=None) -> Non
 @task(trigger_rule="all_done")
 def report_health(source_name: str, params=None) -> list[dict]:
     """Log the source's health; warn when it has yielded nothing for several runs in a row."""
-    from ingest.state import CrawlState, format_health_line
+    from coopwatch.run import log_source_health
 
-    with CrawlState(run_settings().state_path) as state:
-        rows = [h for h in state.source_health(params["empty_runs_warning"]) if h["source"] == source_name]
-    for row in rows:
-        (log.warning if row.get("warning") else log.info)("%s", format_health_line(row))
-    return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
+    return log_source_health(run_settings().state_path, params["empty_runs_warning"], log, source_name)
 
 
 @task

@@ -111,17 +111,25 @@ def retry_dead_letters() -> dict:
     return {"waiting": waiting, "written": written, "failed": stats.failed}
 
 
+def apply_retention(params, prune, message: str) -> dict:
+    """Call ``prune(settings, days)`` with this run's retention; log ``message % (deleted, days)``."""
+    settings = run_settings()
+    days = retention_days(params, settings)
+    deleted = prune(settings, days)
+    log.info(message, deleted, days)
+    return {"deleted": deleted, "retention_days": days}
+
+
 @task
 def prune_crawl_state(params=None) -> dict:
     """Forget crawl-state rows older than the retention period."""
     from ingest.state import CrawlState
 
-    settings = run_settings()
-    days = retention_days(params, settings)
-    with CrawlState(settings.state_path) as state:
-        deleted = state.prune(older_than_days=days)
-    log.info("pruned %d crawl-state rows older than %s days", deleted, days)
-    return {"deleted": deleted, "retention_days": days}
+    def prune(settings, days: float) -> int:
+        with CrawlState(settings.state_path) as state:
+            return state.prune(older_than_days=days)
+
+    return apply_retention(params, prune, "pruned %d crawl-state rows older than %s days")
 
 
 @task
@@ -129,40 +137,24 @@ def prune_warcs(params=None) -> dict:
     """Delete WARC files older than the retention period."""
     from ingest.archive import prune_warcs as prune
 
-    settings = run_settings()
-    days = retention_days(params, settings)
-    deleted = prune(settings.archive_dir, older_than_days=days)
-    log.info("deleted %d WARC files older than %s days", deleted, days)
-    return {"deleted": deleted, "retention_days": days}
+    return apply_retention(params, lambda settings, days: prune(settings.archive_dir, older_than_days=days),
+                           "deleted %d WARC files older than %s days")
 
 
 @task
 def prune_workdirs(params=None) -> dict:
     """Remove crawl work directories left by failed runs once older than the retention period."""
-    import shutil
-    import time
-    from pathlib import Path
+    from coopwatch.run import prune_workdirs as prune
 
-    settings = run_settings()
-    days = retention_days(params, settings)
-    root = Path(settings.state_path).resolve().parent / "work"
-    stale = [d for d in root.glob("*/*") if d.is_dir() and d.stat().st_mtime < time.time() - days * 86400]
-    for folder in stale:
-        shutil.rmtree(folder, ignore_errors=True)
-    log.info("removed %d work directories older than %s days", len(stale), days)
-    return {"deleted": len(stale), "retention_days": days}
+    return apply_retention(params, prune, "removed %d work directories older than %s days")
 
 
 @task(trigger_rule="all_done")
 def report_source_health(params=None) -> list[dict]:
     """Log every source's health; warn for sources that yielded nothing for several runs."""
-    from ingest.state import CrawlState, format_health_line
+    from coopwatch.run import log_source_health
 
-    with CrawlState(run_settings().state_path) as state:
-        rows = state.source_health(params["empty_runs_warning"])
-    for row in rows:
-        (log.warning if row.get("warning") else log.info)("%s", format_health_line(row))
-    return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
+    return log_source_health(run_settings().state_path, params["empty_runs_warning"], log)
 
 
 coopwatch_maintenance()

@@ -64,6 +64,9 @@ class Site:
     def items_in(self, language: str) -> list[Item]:
         return [i for i in self.items if i.language == language]
 
+    def public_in(self, language: str) -> list[Item]:
+        return [i for i in self.items_in(language) if i.public]
+
 
 def load_site(path: Path) -> Site:
     """Read one content file into a Site, items sorted newest first."""
@@ -106,6 +109,11 @@ def file_for(url_path: str) -> str:
 
 def paginate(items: list[Item], size: int) -> list[list[Item]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def neighbours(urls: list[str], number: int) -> tuple[str | None, str | None]:
+    """Return the URLs of the listing pages before and after page ``number`` (None at either end)."""
+    return (urls[number - 1] if number > 0 else None), (urls[number + 1] if number + 1 < len(urls) else None)
 
 
 # ---------------------------------------------------------------- harbour (English, Hong Kong)
@@ -179,12 +187,13 @@ def harbour_listing(site: Site, page: list[Item], number: int, urls: list[str]) 
         f'<a href="{i.path}">{esc(i.title)}</a><p>{esc(i.summary)}</p></li>'
         for i in page
     )
+    prev, next_ = neighbours(urls, number)
     nav = []
-    if number > 0:
-        nav.append(f'<a class="prev" href="{urls[number - 1]}">&laquo; Previous</a>')
+    if prev:
+        nav.append(f'<a class="prev" href="{prev}">&laquo; Previous</a>')
     nav.append(f'<span class="current">Page {number + 1} of {len(urls)}</span>')
-    if number + 1 < len(urls):
-        nav.append(f'<a class="next" href="{urls[number + 1]}">Next &raquo;</a>')
+    if next_:
+        nav.append(f'<a class="next" href="{next_}">Next &raquo;</a>')
     main = f"""<h1>News &amp; Events</h1>
 <ul class="news-list">
 {rows}
@@ -270,11 +279,12 @@ def donghai_article(site: Site, item: Item) -> str:
 
 def donghai_listing(site: Site, page: list[Item], number: int, urls: list[str]) -> str:
     rows = "\n".join(f'<li><a href="{i.path}" target="_blank">{esc(i.title)}</a><span>{i.published}</span></li>' for i in page)
+    prev, next_ = neighbours(urls, number)
     links = [f"共{len(urls)}页", f"当前第{number + 1}页", f'<a href="{urls[0]}">首页</a>']
-    if number > 0:
-        links.append(f'<a href="{urls[number - 1]}">上一页</a>')
-    if number + 1 < len(urls):
-        links.append(f'<a href="{urls[number + 1]}">下一页</a>')
+    if prev:
+        links.append(f'<a href="{prev}">上一页</a>')
+    if next_:
+        links.append(f'<a href="{next_}">下一页</a>')
     links.append(f'<a href="{urls[-1]}">尾页</a>')
     main = f"""<div class="position">当前位置：<a href="/">首页</a> &gt; 新闻动态</div>
 <ul class="list">
@@ -368,12 +378,13 @@ def pearl_listing(site: Site, lang: str, page: list[Item], number: int, urls: li
         f'<div class="card"><time datetime="{i.published}">{i.published}</time><h3><a href="{i.path}">{esc(i.title)}</a></h3><p>{esc(i.summary)}</p></div>'
         for i in page
     )
+    prev, next_ = neighbours(urls, number)
     head, pager = "", []
-    if number > 0:
-        pager.append(f'<a rel="prev" href="{urls[number - 1]}">{t["prev"]}</a>')
-    if number + 1 < len(urls):
-        head = f'<link rel="next" href="{urls[number + 1]}">\n'
-        pager.append(f'<a rel="next" href="{urls[number + 1]}">{t["next"]}</a>')
+    if prev:
+        pager.append(f'<a rel="prev" href="{prev}">{t["prev"]}</a>')
+    if next_:
+        head = f'<link rel="next" href="{next_}">\n'
+        pager.append(f'<a rel="next" href="{next_}">{t["next"]}</a>')
     main = f"""<main>
 <h1>{t['news']}</h1>
 <div class="cards">
@@ -385,8 +396,8 @@ def pearl_listing(site: Site, lang: str, page: list[Item], number: int, urls: li
 
 
 def pearl_home(site: Site) -> str:
-    en = "".join(f'<li><a href="{i.path}">{esc(i.title)}</a></li>' for i in [i for i in site.items_in("en") if i.public][:3])
-    zh = "".join(f'<li><a href="{i.path}">{esc(i.title)}</a></li>' for i in [i for i in site.items_in("zh") if i.public][:3])
+    en, zh = ("".join(f'<li><a href="{i.path}">{esc(i.title)}</a></li>' for i in site.public_in(lang)[:3])
+              for lang in ("en", "zh"))
     main = f"""<main>
 <h1>Pearl River Delta Policy Forum · 珠江三角洲政策论坛</h1>
 <p>A fictional membership forum for policy research across Guangdong, Hong Kong and Macao, made for software demonstrations.</p>
@@ -579,12 +590,11 @@ def build_pearl(site: Site) -> Writer:
     return w
 
 
-BUILDERS = {"harbour": build_harbour, "donghai": build_donghai, "pearl": build_pearl}
-SITE_ORDER = ("harbour", "donghai", "pearl")
+BUILDERS = {"harbour": build_harbour, "donghai": build_donghai, "pearl": build_pearl}  # in site order
 
 
 def load_sites(content_dir: Path = DEMO_DIR / "content") -> list[Site]:
-    return [load_site(content_dir / f"{name}.yaml") for name in SITE_ORDER]
+    return [load_site(content_dir / f"{name}.yaml") for name in BUILDERS]
 
 
 def render_all(sites: list[Site]) -> dict[str, bytes]:

@@ -79,6 +79,7 @@ def test_second_run_fetches_nothing_again_and_writes_no_duplicates(demo_runs):
     first, second, cwd, env = demo_runs
     assert second.returncode == 0, second.stderr
     rows = summary_rows(second.stdout)
+    assert set(rows) == {"harbour", "donghai", "pearl"}, second.stdout
     for name, (discovered, fetched, not_modified, new, updated, unchanged, events, failed) in rows.items():
         assert fetched == 0 and new == 0 and updated == 0, (name, rows[name])
         assert not_modified > 0

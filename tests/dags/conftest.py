@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dags.harness import migrated_template, require_airflow
+from tests.dags.harness import AirflowHome, migrated_template, new_home, require_airflow, require_es_client
 
 TIMINGS: dict[str, float] = {}
 
@@ -127,6 +127,25 @@ def coopwatch_env(folder: Path, sites, store: str | None = None) -> dict[str, st
         "COOPWATCH_MAX_CRAWL_DELAY": "0",
         "COOPWATCH_RETRIES": "0",
     }
+
+
+@pytest.fixture
+def es_home(airflow_template_db, demo_sites, tmp_path) -> Iterator[tuple[AirflowHome, object]]:
+    """Yield (Airflow home whose store is a fresh index prefix on the test node, a backend on that prefix)."""
+    require_es_client()
+    from search.elastic import ElasticsearchBackend
+    from tests.search.es_support import require_test_node, unique_prefix
+
+    url = require_test_node()
+    env = coopwatch_env(tmp_path, demo_sites, store=url) | {
+        "COOPWATCH_ES_INDEX": unique_prefix(), "COOPWATCH_ES_DEADLETTER": str(tmp_path / "deadletters.sqlite")}
+    home = new_home(airflow_template_db, tmp_path / "airflow", env)
+    backend = ElasticsearchBackend.from_url(url, env=env)
+    try:
+        yield home, backend
+    finally:
+        backend.drop()
+        backend.close()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -155,9 +155,6 @@ def new_home(template_db: Path, folder: Path, coopwatch_env: dict[str, str]) -> 
 
 def require_es_client() -> None:
     """Skip without the es extra, but fail under CI=true, where it must be installed."""
-    import importlib.util
-    import os
-
     if importlib.util.find_spec("elasticsearch") is None:
         reason = "the es extra is not installed: pip install -e '.[es]'"
         if os.environ.get("CI", "").lower() == "true":

@@ -92,11 +92,10 @@ def test_asset_updated_only_when_event_reports_changed(two_runs):
 
     with open_backend(two_runs.store) as backend:
         event_reports = backend.search(Query(events_only=True, limit=0)).total
-    if event_reports:
-        assert two_runs.asset_events_after_first, "event reports were indexed but no Asset event was emitted"
-        assert all(e["extra"]["events_changed"] > 0 for e in two_runs.asset_events_after_first)
-    else:
-        assert two_runs.asset_events_after_first == []
+    assert event_reports > 0, "the demo sites hold event reports; none was indexed"
+    assert two_runs.asset_events_after_first, "event reports were indexed but no Asset event was emitted"
+    assert all(e["extra"]["events_changed"] > 0 for e in two_runs.asset_events_after_first)
+    assert sum(e["extra"]["events_changed"] for e in two_runs.asset_events_after_first) == event_reports
     assert two_runs.asset_events_after_second == two_runs.asset_events_after_first  # nothing changed
 
 
@@ -111,6 +110,8 @@ def test_runs_are_recorded_and_health_is_reported(two_runs):
         assert [r["ok"] for r in runs[source]] == [True, True]
         assert runs[source][1]["counts"]["new"] > 0 and runs[source][0]["counts"]["fetched"] == 0
         assert health[source]["last_success"] and health[source]["warning"] is None
+    first_failures = {s: runs[s][1]["counts"]["failures"] for s in SOURCES}
+    assert first_failures == {"harbour": {"robots": 1}, "donghai": {}, "pearl": {"http": 1, "extract": 1}}
     assert two_runs.output.count("source=harbour last_success=") == 2
 
 
@@ -126,4 +127,5 @@ def test_stats_cli_shows_per_source_health(two_runs):
 
 def test_work_directories_are_removed_after_success(two_runs):
     work = Path(two_runs.home.coopwatch_env["COOPWATCH_STATE_PATH"]).parent / "work"
+    assert {p.name for p in work.iterdir()} == set(DAG_IDS)  # the runs did work there
     assert [p for p in work.glob("*/*")] == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.dags.conftest import TIMINGS, coopwatch_env
-from tests.dags.harness import new_home, require_es_client
+from tests.dags.harness import new_home
 
 pytestmark = pytest.mark.airflow
 
@@ -21,7 +21,6 @@ QUIET_SOURCE = """
 """
 
 
-
 def aged_warc(archive: Path, name: str, days: float) -> Path:
     """Create an empty WARC file whose modification time is ``days`` ago."""
     archive.mkdir(parents=True, exist_ok=True)
@@ -29,6 +28,15 @@ def aged_warc(archive: Path, name: str, days: float) -> Path:
     warc.write_bytes(b"")
     os.utime(warc, (time.time() - days * 86400,) * 2)
     return warc
+
+
+def aged_workdir(env: dict[str, str], run: str, days: float) -> Path:
+    """Create a crawl run's work directory, as a failed run leaves it, last modified ``days`` ago."""
+    folder = Path(env["COOPWATCH_STATE_PATH"]).parent / "work" / "coopwatch_crawl_harbour" / run
+    folder.mkdir(parents=True)
+    (folder / "urls.jsonl").write_text("{}\n", encoding="utf-8")
+    os.utime(folder, (time.time() - days * 86400,) * 2)
+    return folder
 
 
 def task_states(home, dag_id: str) -> dict[str, str]:
@@ -69,45 +77,37 @@ def test_retention_defaults_to_the_setting(airflow_template_db, demo_sites, tmp_
     archive = Path(env["COOPWATCH_ARCHIVE_DIR"]) / "harbour"
     expired = aged_warc(archive, "20200101T000000-1.warc.gz", days=10)
     kept = aged_warc(archive, "20200101T000000-2.warc.gz", days=2)
+    stale_work, recent_work = aged_workdir(env, "failed_run_1", days=10), aged_workdir(env, "failed_run_2", days=2)
 
     results, output = home.run_dags("coopwatch_maintenance")
     assert [r["state"] for r in results] == ["success"], output[-5000:]
     assert not expired.exists() and kept.exists()
     assert "deleted 1 WARC files older than 5 days" in output
+    assert not stale_work.exists() and recent_work.exists()
+    assert "removed 1 work directories older than 5 days" in output
     assert task_states(home, "coopwatch_maintenance")["optimize_store"] == "success"
     assert Path(env["COOPWATCH_STORE"]).exists()
 
 
 @pytest.mark.es
-def test_maintenance_retries_dead_letters_and_optimises_elasticsearch(airflow_template_db, demo_sites, tmp_path):
-    require_es_client()
-    from search.elastic import ElasticsearchBackend
+def test_maintenance_retries_dead_letters_and_optimises_elasticsearch(es_home):
     from tests.search.contract import corpus_documents
-    from tests.search.es_support import require_test_node, unique_prefix
 
-    url = require_test_node()
-    env = coopwatch_env(tmp_path, demo_sites, store=url) | {
-        "COOPWATCH_ES_INDEX": unique_prefix(), "COOPWATCH_ES_DEADLETTER": str(tmp_path / "deadletters.sqlite")}
-    home = new_home(airflow_template_db, tmp_path / "airflow", env)
-    backend = ElasticsearchBackend.from_url(url, env=env)
+    home, backend = es_home
+    index = backend.alias_index(backend.write_alias)
+    backend.client.indices.put_settings(index=index, settings={"index.blocks.write": True})
     try:
-        index = backend.alias_index(backend.write_alias)
-        backend.client.indices.put_settings(index=index, settings={"index.blocks.write": True})
-        try:
-            refused = backend.upsert(corpus_documents().values())
-        finally:
-            backend.client.indices.put_settings(index=index, settings={"index.blocks.write": False})
-        assert refused.failed == 5 and len(backend.deadletters.entries(backend.prefix)) == 5
-
-        results, output = home.run_dags("coopwatch_maintenance")
-        TIMINGS["maintenance DAG on ES"] = results[-1]["seconds"] if results else None
-        assert [r["state"] for r in results] == ["success"], output[-5000:]
-        states = task_states(home, "coopwatch_maintenance")
-        assert states["retry_dead_letters"] == states["optimize_store"] == "success"
-        backend.refresh()
-        retried = [line for line in output.splitlines() if "dead letters:" in line or "still not indexed" in line]
-        assert backend.count() == 5 and backend.deadletters.entries(backend.prefix) == [], retried
-        assert any("dead letters: 5 waiting, 5 written, 0 still failing" in line for line in retried), retried
+        refused = backend.upsert(corpus_documents().values())
     finally:
-        backend.drop()
-        backend.close()
+        backend.client.indices.put_settings(index=index, settings={"index.blocks.write": False})
+    assert refused.failed == 5 and len(backend.deadletters.entries(backend.prefix)) == 5
+
+    results, output = home.run_dags("coopwatch_maintenance")
+    TIMINGS["maintenance DAG on ES"] = results[-1]["seconds"] if results else None
+    assert [r["state"] for r in results] == ["success"], output[-5000:]
+    states = task_states(home, "coopwatch_maintenance")
+    assert states["retry_dead_letters"] == states["optimize_store"] == "success"
+    backend.refresh()
+    retried = [line for line in output.splitlines() if "dead letters:" in line or "still not indexed" in line]
+    assert backend.count() == 5 and backend.deadletters.entries(backend.prefix) == [], retried
+    assert any("dead letters: 5 waiting, 5 written, 0 still failing" in line for line in retried), retried
