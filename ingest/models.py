@@ -22,6 +22,23 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def store_stamp(value: str | datetime | None = None) -> str:
+    """Return a store timestamp: ISO 8601 UTC with milliseconds, so that stamps compare as strings.
+
+    ``value`` (an ISO 8601 string or a datetime; naive means UTC) is normalised; None means now.
+    Raise ValueError for a string that is not an ISO 8601 timestamp.
+    """
+    if value is None or value == "":
+        moment = datetime.now(UTC)
+    elif isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 def content_hash(*parts: str | None) -> str:
     """Return a sha256 over the given text parts, used to detect unchanged content."""
     h = hashlib.sha256()
@@ -142,6 +159,9 @@ class Document:
     fetched_at: str = ""  # ISO 8601 UTC of the fetch that produced this version
     event: EventReport | None = None
     content_hash: str = ""
+    event_id: str | None = None  # the stable id of the event this report belongs to (set by event grouping)
+    indexed_at: str = ""  # when the store first indexed this document (``store_stamp``); kept on every update
+    changed_at: str = ""  # when the store last saw its content change (new documents: indexed_at)
 
     def __post_init__(self) -> None:
         if not self.content_hash:
@@ -152,7 +172,15 @@ class Document:
         import json
 
         event = json.dumps(self.event.to_dict(), sort_keys=True, ensure_ascii=False) if self.event else ""
-        return content_hash(self.url, self.source, self.title, self.text, self.language, self.published, event)
+        parts = [self.url, self.source, self.title, self.text, self.language, self.published, event]
+        if self.event_id:  # only when set, so documents without an event id keep their earlier hashes
+            parts.append(self.event_id)
+        return content_hash(*parts)
+
+    @property
+    def carries_stamps(self) -> bool:
+        """Whether the document brings its own store timestamps (copied or restored from a store)."""
+        return bool(self.indexed_at)
 
     @property
     def date(self) -> str | None:

@@ -18,6 +18,11 @@ Semantics every backend must honour (the contract suite in ``tests/search/contra
 - ``facets`` (when ``Query.facets`` is true) maps facet name -> list of (value, count), counts descending,
   for: source, language, event_type, city, city_pair ("A|B"), speaker, organization, topic; plus
   ``histogram``: list of (YYYY-MM, count) of event dates, ascending.
+- Every stored document carries two store timestamps (``Document.indexed_at``, ``changed_at``; ISO 8601 UTC
+  with milliseconds, see ``ingest.models.store_stamp``): ``indexed_at`` is set when the store first sees the
+  id and never changes; ``changed_at`` is set whenever the content hash changes. A document that brings its own
+  stamps (copied from another store by ``reindex``, or restored) keeps them, so a copy is never "new".
+  ``indexed_since`` / ``changed_since`` filter on them (inclusive); ``event_ids`` matches any of the ids.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.models import Document
+from ingest.models import Document, store_stamp
 
 class BackendConfigError(ValueError):
     """A store setting a user can fix (bad URL, credentials, index name); the message says how."""
@@ -55,6 +60,9 @@ class Query:
     event_type: str | None = None
     topic: str | None = None
     events_only: bool = False
+    event_ids: list[str] = field(default_factory=list)  # documents of any of these events
+    indexed_since: str | None = None  # ISO 8601 timestamp: first indexed at or after it
+    changed_since: str | None = None  # ISO 8601 timestamp: content last changed at or after it
     limit: int = 20
     offset: int = 0
     facets: bool = False
@@ -77,6 +85,8 @@ class Hit:
     cities: list[str] = field(default_factory=list)
     city_pairs: list[list[str]] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
+    event_id: str | None = None
+    indexed_at: str | None = None
 
 
 def event_hit_fields(event: dict[str, Any] | None) -> dict[str, Any]:
@@ -87,6 +97,27 @@ def event_hit_fields(event: dict[str, Any] | None) -> dict[str, Any]:
         "city_pairs": [list(p) for p in event.get("city_pairs") or []],
         "speakers": [s["name"] for s in event.get("speakers") or [] if s.get("name")],
     }
+
+
+def write_stamps(doc: Document, stored: bool, now: str) -> dict[str, str]:
+    """Return the store timestamps to write for a new or changed document (``indexed_at`` only when new).
+
+    A document that carries its own stamps (a copy from another store) keeps them; a fresh one gets ``now``.
+    """
+    carried = doc.carries_stamps
+    changed = store_stamp(doc.changed_at) if carried and doc.changed_at else now
+    if stored:
+        return {"changed_at": changed}
+    indexed = store_stamp(doc.indexed_at) if carried else now
+    return {"indexed_at": indexed, "changed_at": changed if carried else indexed}
+
+
+def legacy_stamp(fetched_at: str | None) -> str:
+    """Return the first-indexed stamp of a document stored before stamps existed: its fetch time, else now."""
+    try:
+        return store_stamp(fetched_at or None)
+    except ValueError:
+        return store_stamp()
 
 
 @dataclass

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from ingest.models import Document, EventReport, utc_now
+from ingest.models import Document, EventReport, store_stamp, utc_now
 from search.base import (
     FACET_LIMIT,
     FACET_NAMES,
@@ -49,6 +49,8 @@ from search.base import (
     SearchResult,
     UpsertStats,
     event_hit_fields,
+    legacy_stamp,
+    write_stamps,
 )
 from search.text import (
     extra_search_text,
@@ -108,6 +110,9 @@ MAPPINGS: dict[str, Any] = {
         "published": _date(),
         "fetched_at": _date(),
         "ingested_at": {"type": "date"},
+        "indexed_at": {"type": "date"},  # first indexed (kept on updates); see search.base.write_stamps
+        "changed_at": {"type": "date"},
+        "event_id": KEYWORD,
         "content_hash": {"type": "keyword", "index": False},
         "date": _date(),
         "event": {"type": "object", "enabled": False},  # the full EventReport, for round trips
@@ -322,6 +327,7 @@ class ElasticsearchBackend(SearchBackend):
         """Create the index template and the first versioned index with both aliases, unless they exist."""
         try:
             if self.client.indices.exists_alias(name=self.write_alias):
+                self._add_new_fields()
                 return
             self.client.indices.put_index_template(
                 name=f"{self.prefix}-template", index_patterns=[f"{self.prefix}-v*"], priority=100,
@@ -337,6 +343,22 @@ class ElasticsearchBackend(SearchBackend):
                     "COOPWATCH_ES_API_KEY or COOPWATCH_ES_USERNAME/COOPWATCH_ES_PASSWORD and the user's index "
                     f"privileges on {self.prefix}*") from None
             raise
+
+    def _add_new_fields(self) -> None:
+        """Add fields a newer coopwatch maps (e.g. ``event_id``, store stamps) to existing indices and template.
+
+        Adding a field is allowed on a live index; existing documents simply lack it until rewritten.
+        """
+        current = self.client.indices.get_mapping(index=self.write_alias)
+        known = next(iter(current.values()))["mappings"].get("properties", {})
+        missing = {k: v for k, v in MAPPINGS["properties"].items() if k not in known}
+        if not missing:
+            return
+        self.client.indices.put_mapping(index=f"{self.prefix}-v*", properties=missing)
+        self.client.indices.put_index_template(
+            name=f"{self.prefix}-template", index_patterns=[f"{self.prefix}-v*"], priority=100,
+            template={"settings": INDEX_SETTINGS, "mappings": MAPPINGS},
+        )
 
     def _create_index(self, name: str, with_aliases: bool) -> None:
         """Create one versioned index (the template supplies settings and mappings); tolerate a racing twin."""
@@ -447,11 +469,13 @@ class ElasticsearchBackend(SearchBackend):
         """Classify one batch against stored hashes, bulk-write what changed, and account for every document."""
         stats = UpsertStats()
         try:
-            known = self.content_hashes([d.id for d in batch if isinstance(getattr(d, "id", None), str)])
+            stored = self.stored_meta([d.id for d in batch if isinstance(getattr(d, "id", None), str)])
         except TransportError as exc:
             self._fail(stats, [(doc, f"elasticsearch unavailable: {exc}") for doc in batch])
             return stats
+        known = {doc_id: digest for doc_id, (digest, _) in stored.items()}
         to_write: dict[str, Pending] = {}
+        now = store_stamp()
         invalid: list[tuple[Document, str]] = []
         unchanged: list[str] = []
         for doc in batch:
@@ -460,7 +484,10 @@ class ElasticsearchBackend(SearchBackend):
                 stats.unchanged += 1
                 unchanged.append(doc.id)
             elif outcome in ("new", "updated"):
-                to_write[doc.id] = (doc, document_source(doc), outcome)
+                source = document_source(doc)
+                first = stored.get(doc.id, (None, None))[1]
+                source.update(write_stamps(doc, outcome == "updated", now), **({"indexed_at": first} if first else {}))
+                to_write[doc.id] = (doc, source, outcome)
             else:
                 invalid.append((doc, outcome))
         self.deadletters.clear(self.prefix, unchanged)  # stored as they are: nothing left to retry
@@ -544,14 +571,20 @@ class ElasticsearchBackend(SearchBackend):
 
     def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """Return {id: content_hash} for the stored ids (read from the write index, which is authoritative)."""
+        return {doc_id: digest for doc_id, (digest, _) in self.stored_meta(ids).items()}
+
+    def stored_meta(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """Return {id: (content_hash, indexed_at)} for the stored ids, from the write index."""
         wanted = list(dict.fromkeys(i for i in ids if i))
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str | None]] = {}
         for start in range(0, len(wanted), BATCH_SIZE):
             response = self.client.mget(index=self.write_alias, ids=wanted[start : start + BATCH_SIZE],
-                                        source_includes=["content_hash"], realtime=True)
+                                        source_includes=["content_hash", "indexed_at", "fetched_at"], realtime=True)
             for item in response["docs"]:
                 if item.get("found"):
-                    found[item["_id"]] = item["_source"]["content_hash"]
+                    source = item["_source"]
+                    first = source.get("indexed_at") or legacy_stamp(source.get("fetched_at"))
+                    found[item["_id"]] = (source["content_hash"], first)
         return found
 
     def get(self, doc_id: str) -> Document | None:
@@ -645,6 +678,7 @@ def document_source(doc: Document) -> dict[str, Any]:
         "id": doc.id, "url": doc.url, "source": doc.source, "title": doc.title, "text": doc.text,
         "language": doc.language, "published": doc.published, "fetched_at": doc.fetched_at or None,
         "content_hash": doc.content_hash or doc.compute_hash(), "date": doc.date, "ingested_at": utc_now(),
+        "event_id": doc.event_id,
         "event": doc.event.to_dict() if doc.event else None,
     }
     source.update(event_fields(doc.event))
@@ -678,13 +712,15 @@ def speaker_source(speaker: Any) -> dict[str, Any]:
     }
 
 
-DOCUMENT_FIELDS = ("id", "url", "source", "title", "text", "language", "published", "fetched_at", "content_hash")
+DOCUMENT_FIELDS = ("id", "url", "source", "title", "text", "language", "published", "fetched_at", "content_hash",
+                   "event_id", "indexed_at", "changed_at")
 
 
 def source_to_document(source: dict[str, Any]) -> Document:
     """Rebuild a Document from its Elasticsearch source."""
     data = {name: source.get(name) for name in DOCUMENT_FIELDS}
-    data["fetched_at"] = data["fetched_at"] or ""
+    for name in ("fetched_at", "indexed_at", "changed_at"):
+        data[name] = data[name] or ""
     data["event"] = source.get("event")
     return Document.from_dict(data)
 
@@ -696,7 +732,8 @@ def source_to_hit(hit: dict[str, Any], query_text: str) -> Hit:
         id=source["id"], url=source["url"], title=source["title"], source=source["source"],
         language=source.get("language"), date=source.get("date"), score=float(hit.get("_score") or 0.0),
         snippet=make_snippet(source.get("text") or "", query_text), event_type=source.get("event_type"),
-        is_event_report=bool(source.get("is_event_report")), **event_hit_fields(source.get("event")),
+        is_event_report=bool(source.get("is_event_report")), event_id=source.get("event_id"),
+        indexed_at=source.get("indexed_at"), **event_hit_fields(source.get("event")),
     )
 
 
@@ -776,6 +813,11 @@ def filter_clauses(query: Query) -> list[dict[str, Any]]:
         filters.append(any_term("event_type", [query.event_type], case_insensitive=True))
     if query.events_only:
         filters.append({"term": {"is_event_report": True}})
+    if query.event_ids:
+        filters.append({"terms": {"event_id": list(query.event_ids)}})
+    for field_name, since in (("indexed_at", query.indexed_since), ("changed_at", query.changed_since)):
+        if since:
+            filters.append({"range": {field_name: {"gte": store_stamp(since)}}})
     filters.extend(event_filter_clauses(query))
     return filters
 

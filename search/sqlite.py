@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from ingest.models import Document, EventReport
+from ingest.models import Document, EventReport, store_stamp
 from search.base import (
     FACET_LIMIT,
     FACET_NAMES,
@@ -34,6 +34,8 @@ from search.base import (
     SearchResult,
     UpsertStats,
     event_hit_fields,
+    legacy_stamp,
+    write_stamps,
 )
 from search.text import (
     cjk_bigrams,
@@ -50,7 +52,7 @@ from search.text import (
     speaker_terms,
 )
 
-SCHEMA_VERSION = 2  # 2: speaker_words facet rows (word-subset speaker filter)
+SCHEMA_VERSION = 3  # 2: speaker_words facet rows (word-subset speaker filter); 3: event id, store timestamps
 BATCH_SIZE = 500
 # bm25 column weights: title, body, title bigrams, body bigrams (a title match counts four times)
 BM25 = "bm25(documents_fts, 4.0, 1.0, 4.0, 1.0)"
@@ -67,6 +69,9 @@ CREATE TABLE IF NOT EXISTS documents (
     event_type TEXT,
     is_event_report INTEGER NOT NULL DEFAULT 0,
     fetched_at TEXT,
+    event_id TEXT,
+    indexed_at TEXT,
+    changed_at TEXT,
     content_hash TEXT NOT NULL,
     url TEXT NOT NULL,
     title TEXT NOT NULL,
@@ -106,6 +111,12 @@ CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE ON documents BEGIN
     INSERT INTO documents_fts(rowid, search_title, search_body, search_title_cjk, search_body_cjk)
     VALUES (new.doc_rowid, new.search_title, new.search_body, new.search_title_cjk, new.search_body_cjk);
 END;
+"""
+# indexes on columns added by schema 3 (created after the upgrade has added the columns)
+INDEXES_V3 = """
+CREATE INDEX IF NOT EXISTS documents_event_id ON documents(event_id);
+CREATE INDEX IF NOT EXISTS documents_indexed_at ON documents(indexed_at);
+CREATE INDEX IF NOT EXISTS documents_changed_at ON documents(changed_at);
 """
 
 # facet name -> the documents column, or the document_facets kind, that it counts
@@ -148,8 +159,22 @@ class SQLiteBackend(SearchBackend):
             self._conn.executescript(SCHEMA)
         if 0 < version < 2:
             self._rebuild_facets()
+        if 0 < version < 3:
+            self._add_stamp_columns()
         with self._lock:
+            self._conn.executescript(INDEXES_V3)
             self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _add_stamp_columns(self) -> None:
+        """Add the event id and store timestamps (schema 3); an existing document counts as indexed when fetched."""
+        with self._transaction():
+            present = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+            for column in ("event_id", "indexed_at", "changed_at"):
+                if column not in present:
+                    self._conn.execute(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
+            rows = self._conn.execute("SELECT doc_rowid, fetched_at FROM documents WHERE indexed_at IS NULL").fetchall()
+            self._conn.executemany("UPDATE documents SET indexed_at=?, changed_at=? WHERE doc_rowid=?",
+                                   [(*[legacy_stamp(fetched)] * 2, rowid) for rowid, fetched in rows])
 
     def _rebuild_facets(self) -> None:
         """Recompute every document's facet rows from its stored event (a schema upgrade adds new kinds)."""
@@ -224,9 +249,10 @@ class SQLiteBackend(SearchBackend):
             ready = prepare_document(doc, {})
             if isinstance(ready, str):
                 return ready
+        row = {**ready.row, **write_stamps(doc, doc.id in known, store_stamp())}
         self._conn.execute("SAVEPOINT upsert_doc")
         try:
-            rowid = self._write_row(ready.row, known.get(doc.id))
+            rowid = self._write_row(row, known.get(doc.id))
             self._write_facets(rowid, ready.facets)
         except sqlite3.Error as exc:
             self._conn.execute("ROLLBACK TO upsert_doc")
@@ -337,7 +363,7 @@ class SQLiteBackend(SearchBackend):
             score, order = "0.0", "d.date IS NULL, d.date DESC, d.doc_rowid DESC"
         sql = (
             f"SELECT d.id, d.url, d.title, d.source, d.language, d.date, d.text, d.event_type,"
-            f" d.is_event_report, d.event, {score} AS score {matched.sql} ORDER BY {order} LIMIT ? OFFSET ?"
+            f" d.is_event_report, d.event, d.event_id, d.indexed_at, {score} AS score {matched.sql} ORDER BY {order} LIMIT ? OFFSET ?"
         )
         limit, offset = max(0, int(query.limit)), max(0, int(query.offset))
         return self._conn.execute(sql, [*matched.params, limit, offset]).fetchall()
@@ -461,6 +487,12 @@ def add_column_filters(where: Conditions, query: Query) -> None:
         where.add("lower(d.event_type) = ?", query.event_type.lower())
     if query.events_only:
         where.add("d.is_event_report = 1")
+    if query.event_ids:
+        where.add(f"d.event_id IN ({','.join('?' * len(query.event_ids))})", *query.event_ids)
+    if query.indexed_since:
+        where.add("d.indexed_at >= ?", store_stamp(query.indexed_since))
+    if query.changed_since:
+        where.add("d.changed_at >= ?", store_stamp(query.changed_since))
 
 
 def add_facet_filters(where: Conditions, query: Query) -> None:
@@ -543,7 +575,7 @@ def document_row(doc: Document, digest: str) -> dict[str, Any]:
         "id": doc.id, "url": doc.url, "source": doc.source, "title": doc.title or "", "text": doc.text or "",
         "language": doc.language, "published": doc.published, "date": doc.date,
         "event_date": event.event_date if event else None, "fetched_at": doc.fetched_at,
-        "content_hash": digest, "event_type": event.event_type if event else None,
+        "content_hash": digest, "event_type": event.event_type if event else None, "event_id": doc.event_id,
         "is_event_report": int(bool(event and event.is_event_report)),
         "event": json.dumps(event.to_dict(), ensure_ascii=False) if event else None,
         "search_title": segment_for_index(doc.title or ""), "search_body": segment_for_index(body),
@@ -573,7 +605,8 @@ def row_to_document(row: sqlite3.Row) -> Document:
     return Document(
         id=row["id"], url=row["url"], source=row["source"], title=row["title"], text=row["text"],
         language=row["language"], published=row["published"], fetched_at=row["fetched_at"] or "",
-        event=event, content_hash=row["content_hash"],
+        event=event, content_hash=row["content_hash"], event_id=row["event_id"],
+        indexed_at=row["indexed_at"] or "", changed_at=row["changed_at"] or "",
     )
 
 
@@ -583,5 +616,6 @@ def row_to_hit(row: sqlite3.Row, query_text: str) -> Hit:
         id=row["id"], url=row["url"], title=row["title"], source=row["source"], language=row["language"],
         date=row["date"], score=float(row["score"]), snippet=make_snippet(row["text"], query_text),
         event_type=row["event_type"], is_event_report=bool(row["is_event_report"]),
+        event_id=row["event_id"], indexed_at=row["indexed_at"],
         **event_hit_fields(json.loads(row["event"]) if row["event"] else None),
     )

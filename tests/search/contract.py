@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from ingest.models import Document, EventReport, Speaker, doc_id
+from ingest.models import Document, EventReport, Speaker, doc_id, store_stamp
 from search.base import FACET_NAMES, Query, SearchBackend, SearchResult, UpsertStats
 
 # ---------------------------------------------------------------------------------------------------------
@@ -127,6 +127,14 @@ def corpus_documents() -> dict[str, Document]:
     return {doc.url.rsplit("/", 1)[-1]: doc for doc in docs}
 
 
+STAMPS = ("indexed_at", "changed_at")
+
+
+def content_of(doc: Document) -> dict[str, Any]:
+    """Return a document's fields without the store timestamps (which the store sets)."""
+    return {k: v for k, v in doc.to_dict().items() if k not in STAMPS}
+
+
 def keys_of(result: SearchResult, docs: dict[str, Document]) -> set[str]:
     """Map the hits of a result back to corpus keys."""
     by_id = {doc.id: key for key, doc in docs.items()}
@@ -186,7 +194,7 @@ class BackendContract:
         for doc in docs.values():
             stored = backend.get(doc.id)
             assert stored is not None
-            assert stored.to_dict() == doc.to_dict()
+            assert content_of(stored) == content_of(doc)
 
     def test_get_by_unique_prefix(self, backend, docs):
         doc = docs["en_forum"]
@@ -255,8 +263,8 @@ class BackendContract:
         assert backend.count() == 5
 
     def test_iter_documents_yields_everything(self, backend, docs):
-        stored = {doc.id: doc.to_dict() for doc in backend.iter_documents()}
-        assert stored == {doc.id: doc.to_dict() for doc in docs.values()}
+        stored = {doc.id: content_of(doc) for doc in backend.iter_documents()}
+        assert stored == {doc.id: content_of(doc) for doc in docs.values()}
 
     def test_content_hashes(self, backend, docs):
         ids = [docs["en_forum"].id, "f" * 64]
@@ -272,6 +280,74 @@ class BackendContract:
         assert self.find(second_backend, docs, text="合作") == {"zh_forum"}
         again = reindex(backend, second_backend)
         assert again.unchanged == 5
+
+    # store timestamps and event ids -----------------------------------------------------------------------
+
+    def test_new_documents_get_store_stamps(self, backend):
+        before = store_stamp()
+        self.index(backend, list(corpus_documents().values()))
+        after = store_stamp()
+        for doc in backend.iter_documents():
+            assert before <= doc.indexed_at <= after
+            assert doc.changed_at == doc.indexed_at
+
+    def test_update_keeps_first_indexed_and_moves_changed(self, backend):
+        old = make_doc("n1", "Old title", "Old text.")
+        old.indexed_at = old.changed_at = "2020-01-02T03:04:05.000+00:00"
+        self.index(backend, [old])
+        unchanged = make_doc("n1", "Old title", "Old text.")
+        self.index(backend, [unchanged])
+        assert backend.get(old.id).changed_at == "2020-01-02T03:04:05.000+00:00"  # unchanged: not rewritten
+        self.index(backend, [make_doc("n1", "Old title", "Edited text.")])
+        stored = backend.get(old.id)
+        assert stored.indexed_at == "2020-01-02T03:04:05.000+00:00"
+        assert stored.changed_at > "2025"
+
+    def test_copied_documents_keep_their_stamps(self, backend, second_backend):
+        from search.reindex import reindex
+
+        doc = make_doc("copied", "Copied", "Copied text.")
+        doc.indexed_at, doc.changed_at = "2021-05-01T00:00:00Z", "2021-06-01T12:00:00+08:00"
+        self.index(backend, [doc])
+        reindex(backend, second_backend)
+        self.refresh(second_backend)
+        copy = second_backend.get(doc.id)
+        assert (copy.indexed_at, copy.changed_at) == ("2021-05-01T00:00:00.000+00:00", "2021-06-01T04:00:00.000+00:00")
+
+    def test_filter_by_ingestion_time(self, backend):
+        docs = {}
+        for key, first, changed in (("a", "2024-01-01", "2024-01-01"), ("b", "2024-02-01", "2024-03-01"),
+                                    ("c", "2024-03-01", "2024-03-01")):
+            docs[key] = make_doc(key, f"Doc {key}", "Ingestion time test.")
+            docs[key].indexed_at, docs[key].changed_at = f"{first}T00:00:00Z", f"{changed}T00:00:00Z"
+        self.index(backend, list(docs.values()))
+        assert self.find(backend, docs, indexed_since="2024-02-01T00:00:00Z") == {"b", "c"}
+        assert self.find(backend, docs, changed_since="2024-03-01T00:00:00+00:00") == {"b", "c"}
+        assert self.find(backend, docs, indexed_since="2024-02-15T00:00:00Z") == {"c"}
+        assert self.find(backend, docs, changed_since="2024-03-01T00:00:00.001Z") == set()
+        assert self.find(backend, docs, text="ingestion", indexed_since="2023-12-31T23:59:59Z") == {"a", "b", "c"}
+
+    def test_event_id_round_trips_and_filters(self, backend):
+        docs = {key: make_doc(key, f"Report {key}", "Event id test.", event_date="2024-01-0" + key[-1])
+                for key in ("r1", "r2", "r3")}
+        docs["r1"].event_id = docs["r2"].event_id = "evt-1"
+        docs["r3"].event_id = "evt-2"
+        for doc in docs.values():
+            doc.content_hash = doc.compute_hash()
+        self.index(backend, list(docs.values()))
+        assert backend.get(docs["r1"].id).event_id == "evt-1"
+        assert self.find(backend, docs, event_ids=["evt-1"]) == {"r1", "r2"}
+        assert self.find(backend, docs, event_ids=["evt-1", "evt-2"]) == {"r1", "r2", "r3"}
+        hits = backend.search(Query(event_ids=["evt-2"])).hits
+        assert [(h.event_id, bool(h.indexed_at)) for h in hits] == [("evt-2", True)]
+
+    def test_new_event_id_rewrites_the_document(self, backend):
+        doc = make_doc("moved", "Moved", "Regrouped report.", event_date="2024-01-01")
+        self.index(backend, [doc])
+        doc.event_id = "evt-9"
+        doc.content_hash = doc.compute_hash()
+        assert self.index(backend, [doc]).updated == 1
+        assert self.find(backend, {"moved": doc}, event_ids=["evt-9"]) == {"moved"}
 
     # English text ----------------------------------------------------------------------------------------
 

@@ -247,3 +247,30 @@ def test_optimize_refreshes_and_merges_the_write_index_without_losing_documents(
     assert segments and all(s["committed"] == "true" for s in segments)  # the merge flushed to disk
     backend.optimize()  # again: nothing left to merge, still no error
     assert backend.count() == 4
+
+
+def test_index_made_before_event_ids_and_stamps_gains_the_fields_when_opened(make_backend, es_url):
+    """An index created by an older coopwatch (no event_id, indexed_at, changed_at) is upgraded in place."""
+    from search.elastic import INDEX_SETTINGS, MAPPINGS
+    from tests.search.es_support import unique_prefix
+
+    prefix = unique_prefix()
+    old_props = {k: v for k, v in MAPPINGS["properties"].items() if k not in ("event_id", "indexed_at", "changed_at")}
+    client = Elasticsearch(es_url)
+    client.indices.create(index=f"{prefix}-v1", settings=INDEX_SETTINGS,
+                          mappings={**MAPPINGS, "properties": old_props},
+                          aliases={prefix: {}, f"{prefix}-write": {"is_write_index": True}})
+    client.index(index=f"{prefix}-write", id="old", refresh=True, document={
+        "id": "old", "url": "https://h.example.org/old", "source": "h", "title": "Old", "text": "Old text.",
+        "content_hash": "x", "fetched_at": "2024-05-06T07:08:09+00:00", "is_event_report": False})
+    backend = make_backend(prefix)
+    assert backend.get("old").indexed_at == ""  # a document of the old index has no stamps until rewritten
+    doc = make_doc("new", "New", "New text.")
+    doc.event_id = "evt-1"
+    doc.content_hash = doc.compute_hash()
+    backend.upsert([doc])
+    backend.refresh()
+    assert [h.event_id for h in backend.search(Query(event_ids=["evt-1"])).hits] == ["evt-1"]
+    props = client.indices.get_mapping(index=f"{prefix}-v1")[f"{prefix}-v1"]["mappings"]["properties"]
+    assert props["indexed_at"]["type"] == "date" and props["event_id"]["type"] == "keyword"
+    client.close()

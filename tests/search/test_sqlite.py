@@ -285,3 +285,25 @@ def test_store_from_schema_1_gets_speaker_word_rows_on_open(tmp_path):
     conn.close()
     with SQLiteBackend(path) as backend:
         assert backend.search(Query(speaker="Vivian Tsang")).total == 1
+
+
+def test_store_from_schema_2_gets_event_id_and_stamps_on_open(tmp_path):
+    """A store written before event ids and store timestamps is upgraded in place: fetch time stands in."""
+    path = str(tmp_path / "old.sqlite")
+    doc = Document(id="d1", url="http://h/1", source="s", title="t", text="x", fetched_at="2024-05-06T07:08:09+00:00")
+    with SQLiteBackend(path) as backend:
+        backend.upsert([doc])
+    conn = sqlite3.connect(path)
+    for index in ("documents_event_id", "documents_indexed_at", "documents_changed_at"):
+        conn.execute(f"DROP INDEX {index}")
+    for column in ("event_id", "indexed_at", "changed_at"):
+        conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+    conn.execute("PRAGMA user_version=2")
+    conn.commit()
+    conn.close()
+    with SQLiteBackend(path) as backend:
+        stored = backend.get("d1")
+        assert (stored.indexed_at, stored.changed_at, stored.event_id) == (
+            "2024-05-06T07:08:09.000+00:00", "2024-05-06T07:08:09.000+00:00", None)
+        assert backend.search(Query(indexed_since="2024-05-06T07:08:09Z")).total == 1
+        assert backend.upsert([doc]).unchanged == 1  # the hash of a document without an event id is unchanged
