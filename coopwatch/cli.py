@@ -14,6 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ingest.settings import ConfigError, Settings
+from coopwatch.alerts_cli import add_alerts_parser, cmd_alerts
+from search.alerts.channels import ChannelError
+from search.alerts.rules import RuleError
 from search.base import BackendConfigError
 
 console = Console(stderr=True)
@@ -31,6 +34,7 @@ examples:
   coopwatch sources check                      validate the sources file and show the crawl plan
   coopwatch stats                              per-source health: last success, documents, failures
   coopwatch reprocess                          re-extract archived pages without fetching
+  coopwatch alerts run                         tell staff about new events (watch rules in alerts.yaml)
   COOPWATCH_STORE=http://localhost:9200 coopwatch reindex --from var/coopwatch.sqlite
                                                move the embedded store into Elasticsearch
 
@@ -58,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_show(sub)
     _add_sources(sub)
     _add_simple(sub)
+    add_alerts_parser(sub)
     return parser
 
 
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, BackendConfigError) as exc:
+    except (ConfigError, BackendConfigError, RuleError, ChannelError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # plain: a wrapped path could not be copied
         return 2
     except Exception as exc:  # noqa: BLE001 - a store that cannot be reached is a user problem, not a crash
@@ -459,6 +464,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "alerts": lambda args: cmd_alerts(args, load_settings(args), out),
     "reindex": cmd_reindex,
     "crawl": cmd_crawl,
     "search": cmd_search,

@@ -1,4 +1,4 @@
-"""`make run`: serve the bundled demo sites on 127.0.0.1, crawl them into the embedded store, search.
+"""`make run`: serve the bundled demo sites on 127.0.0.1, crawl them into the embedded store, search, alert.
 
 Runs offline. The demo sites listen on fixed ports (``COOPWATCH_DEMO_PORT_BASE``, default 8701) so
 that their URLs, and so the document ids, are the same on every run: a second run only sends
@@ -38,10 +38,21 @@ def main() -> int:
     for query in DEMO_QUERIES:
         print(f"\n$ coopwatch search {query!r} --limit 3", flush=True)
         cli.main(["search", query, "--limit", "3"])
+    code = max(code, run_alert_cycle(sources))
     from ingest.settings import Settings
 
     print(f"\nNext: .venv/bin/coopwatch search --help   (the store is {Settings.load().store})")
     return code
+
+
+def run_alert_cycle(sources: Path) -> int:
+    """Run the alert cycle with the demo's watch rules; messages go to the console channel (stdout)."""
+    from coopwatch.demo import DEMO_DIR
+
+    rules = sources.with_name("alerts.yaml")
+    rules.write_text((DEMO_DIR / "alerts.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    print(f"\n$ coopwatch alerts run    (watch rules in {rules}; channel: console, i.e. printed here)", flush=True)
+    return cli.main(["--sources", str(sources), "alerts", "run"])
 
 
 if __name__ == "__main__":

@@ -51,6 +51,17 @@ class Settings(BaseModel):
     sources: str = "sources/thinktanks.yaml"
     max_pages_per_source: int = Field(500, gt=0)
     retention_days: int = Field(90, ge=1, description="days to keep crawl state rows, WARC files and work directories")
+    alerts: str | None = Field(None, description="watch rules file (default: alerts.yaml beside the sources file)")
+    alerts_db: str = Field("var/alerts.sqlite", description="alerts database: saved rules, what was sent, the outbox")
+    alerts_env_file: str | None = Field(None, description="env file with COOPWATCH_CHANNEL_* channel URLs")
+    alerts_lookback_days: float = Field(7.0, ge=0, description="how far back a new rule looks on its first run")
+    alerts_max_attempts: int = Field(6, ge=1, description="delivery attempts before a message is dead-lettered")
+    alerts_backoff: float = Field(60.0, ge=0, description="seconds before the first retry of a failed delivery (doubles)")
+    public_url: str = Field("http://127.0.0.1:8000", description="where `coopwatch serve` is reached (links in alerts)")
+
+    def alerts_path(self) -> str:
+        """Return the watch rules file: the configured one, else alerts.yaml beside the sources file."""
+        return self.alerts or str(Path(self.sources).with_name("alerts.yaml"))
 
     @classmethod
     def load(cls, config_path: str | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
