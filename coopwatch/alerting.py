@@ -69,6 +69,25 @@ def notify_operators(settings: Settings, key: str, subject: str, text: str) -> s
     return "sent" if report.sent else f"queued: {'; '.join(report.failures) or 'will retry'}"
 
 
+def notify_failed_run(settings: Settings, source: str, run_id: int, counts: dict) -> str:
+    """Tell the operators that a crawl run of a source failed (once per run)."""
+    failures = ", ".join(f"{reason} {n}" for reason, n in (counts.get("failures") or {}).items()) or "see the task log"
+    text = (f"The crawl of source {source!r} failed (run {run_id}).\nFailures by reason: {failures}\n"
+            f"Counts: discovered {counts.get('discovered', 0)}, fetched {counts.get('fetched', 0)}, "
+            f"new {counts.get('new', 0)}.\nSee `coopwatch stats` and the Airflow task logs.")
+    return notify_operators(settings, f"crawl-failed:{source}:{run_id}", f"[coopwatch] crawl failed: {source}", text)
+
+
+def notify_quiet_source(settings: Settings, health: dict) -> str:
+    """Tell the operators that a source has yielded nothing for several runs (once a day per source)."""
+    source = health["source"]
+    text = (f"Source {source!r}: {health.get('warning')}.\nLast success: {health.get('last_success') or 'never'}; "
+            f"runs in a row without new pages: {health.get('empty_runs')}.\nIts listing page layout may have "
+            "changed: check it with `coopwatch sources check --discover`.")
+    day = store_stamp()[:10]
+    return notify_operators(settings, f"quiet:{source}:{day}", f"[coopwatch] source went quiet: {source}", text)
+
+
 def _escape(text: str) -> str:
     import html
 

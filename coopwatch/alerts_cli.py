@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -80,7 +81,7 @@ def alerts_list(args, runner, out: Console) -> int:
         mode = rule.mode if rule.mode == "immediate" else f"digest ({rule.period})"
         table.add_row(escape(rule.name) + ("" if rule.enabled else " (disabled)"), mode, escape(rule.describe()),
                       escape(", ".join(runner.channels.describe(c) for c in rule.channels)),
-                      (state.last_run if state else None) or "never", escape(rule.origin))
+                      (state.last_run if state else None) or "never", escape(Path(rule.origin).name))
     out.print(table)
     for problem in problems.values():
         out.print(f"[yellow]problem:[/yellow] {escape(problem)}", highlight=False)

@@ -34,12 +34,12 @@ import logging
 import os
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import DAG, Asset, Param, dag, task
+from airflow.sdk import DAG, Param, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-log = logging.getLogger(__name__)
+from coopwatch.dag_support import EVENT_REPORTS
 
-EVENT_REPORTS = Asset(name="coopwatch_event_reports", uri="coopwatch://event-reports")
+log = logging.getLogger(__name__)
 DEFAULT_ARGS = {
     "owner": "coopwatch",
     "retries": 3,
@@ -174,8 +174,13 @@ def record_run(source_name: str, fetched, structured, indexed, ti=None) -> dict:
     counts = summarise_run(source_name, discovered, fetched, structured, indexed)
     ok = indexed is not None
     with CrawlState(run_settings().state_path) as state:
-        state.finish_run(state.start_run(source_name), counts, ok=ok)
+        run_id = state.start_run(source_name)
+        state.finish_run(run_id, counts, ok=ok)
     log.info("run of %s (%s): %s", source_name, "ok" if ok else "failed", counts)
+    if not ok:
+        from coopwatch.alerting import notify_failed_run
+
+        log.warning("operators: %s", notify_failed_run(run_settings(), source_name, run_id, counts))
     return {k: v for k, v in counts.items() if k != "failures"}
 
 
@@ -207,9 +212,14 @@ def announce_reports(source_name: str, indexed: dict, outlet_events=None) -> Non
 @task(trigger_rule="all_done")
 def report_health(source_name: str, params=None) -> list[dict]:
     """Log the source's health; warn when it has yielded nothing for several runs in a row."""
+    from coopwatch.alerting import notify_quiet_source
     from coopwatch.run import log_source_health
 
-    return log_source_health(run_settings().state_path, params["empty_runs_warning"], log, source_name)
+    rows = log_source_health(run_settings().state_path, params["empty_runs_warning"], log, source_name)
+    for row in rows:
+        if row.get("warning"):
+            log.warning("operators: %s", notify_quiet_source(run_settings(), row))
+    return rows
 
 
 @task

@@ -156,3 +156,13 @@ def test_structure_command_prints_the_report_json(demo_runs):
                             "organizers", "speakers", "cities", "city_pairs", "sessions", "participant_count", "topics"]
     assert report["is_event_report"] and report["city_pairs"] == [["Hong Kong", "Shanghai"]]
     assert all(set(s) == {"name", "title", "affiliation", "role", "evidence"} for s in report["speakers"])
+
+
+def test_first_run_ends_with_the_alert_messages_and_the_second_with_none(demo_runs):
+    first, second, cwd, env = demo_runs
+    sent = [line for line in first.stdout.splitlines() if line.startswith("--- alert: [coopwatch] New: ")]
+    assert "--- alert: [coopwatch] New: Shanghai–Hong Kong Symposium Explores Shared Paths to Urban Renewal (2025-03-12)" in sent
+    assert "--- alert: [coopwatch] New: 第五届沪港城市合作研讨会在沪举行 (2025-11-18)" in sent
+    assert "alert cycle" in second.stdout and "--- alert:" not in second.stdout
+    history = run(["coopwatch.cli", "alerts", "history", "--limit", "100"], cwd, env)
+    assert history.returncode == 0 and history.stdout.count("console: sent") == len(sent)

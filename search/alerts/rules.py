@@ -217,6 +217,10 @@ def check_nodes(node: yaml.Node | None, path: Path, seen: set[int]) -> None:
     """Refuse a node reached twice (a YAML alias) and a mapping that repeats a key."""
     if node is None:
         return
+    if node.tag.startswith("tag:yaml.org,2002:python") or not node.tag.startswith("tag:yaml.org,2002:"):
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise RuleError(f"{path}:{node.start_mark.line + 1}: the YAML tag {shown!r} is not allowed: write plain "
+                        "values (text, numbers, lists, mappings)")
     if id(node) in seen:
         raise RuleError(f"{path}:{node.start_mark.line + 1}: YAML anchors and aliases are not allowed in a rules "
                         "file: write each value out")

@@ -60,8 +60,15 @@ def test_every_dag_file_imports_without_errors(report):
 
 
 def test_one_crawl_dag_per_enabled_source_with_its_schedule(report):
-    schedules = {d["dag_id"]: d["schedule"] for d in report["dags"]}
+    schedules = {d["dag_id"]: d["schedule"] for d in report["dags"] if d["dag_id"] != "coopwatch_alerts"}
     assert schedules == EXPECTED_SCHEDULES
+
+
+def test_alerts_dag_runs_on_the_event_reports_asset_and_a_daily_cron(report):
+    alerts = next(d for d in report["dags"] if d["dag_id"] == "coopwatch_alerts")
+    assert alerts["timetable"] == "AssetOrTimeSchedule"
+    assert "coopwatch://event-reports" in alerts["schedule"] and "0 7 * * *" in alerts["schedule"]
+    assert [t["task_id"] for t in alerts["tasks"]] == ["run_alerts"]
 
 
 def test_every_dag_has_tags_docs_no_catchup_and_one_active_run(report):
@@ -95,7 +102,8 @@ def test_crawl_dag_shape_and_asset(report):
 
 def test_dag_files_do_no_heavy_imports_at_parse_time(report):
     assert report["heavy_modules_loaded"] == []
-    assert set(report["modules_loaded_by_dag_files"]) <= {"ingest", "ingest.settings", "ingest.sources"}
+    assert set(report["modules_loaded_by_dag_files"]) <= {"ingest", "ingest.settings", "ingest.sources",
+                                                          "coopwatch", "coopwatch.dag_support"}
     for stat in report["stats"]:
         TIMINGS[f"DagBag parse {stat['file']} (cold)"] = round(stat["seconds"], 3)
     for name, seconds in report["parse_each_file"].items():
@@ -107,7 +115,7 @@ def test_bad_sources_file_breaks_only_the_crawl_file(tmp_path):
     report = inspect_dags(tmp_path, "sources:\n  - name: Bad Name\n    start_urls: [http://x/]\n")
     assert list(report["import_errors"]) == ["coopwatch_crawl.py"]
     assert "sources.yaml:2" in report["import_errors"]["coopwatch_crawl.py"]
-    assert [d["dag_id"] for d in report["dags"]] == ["coopwatch_maintenance"]
+    assert sorted(d["dag_id"] for d in report["dags"]) == ["coopwatch_alerts", "coopwatch_maintenance"]
 
 
 def test_bad_schedule_names_the_source(tmp_path):

@@ -74,6 +74,7 @@ class RecordedRequest:
     arrived_at: float  # time.time() when the request line and headers were read
     responded_at: float = 0.0  # time.time() just before the answer was written
     client: tuple[str, int] = ("", 0)
+    body: bytes = b""  # the request body (POST)
 
     def header(self, name: str) -> str | None:
         """Return a request header by case-insensitive name, or None."""
@@ -191,6 +192,9 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:  # noqa: N802
             self._answer(send_body=False)
 
+        def do_POST(self) -> None:  # noqa: N802
+            self._answer(send_body=True)
+
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             """Keep test output quiet."""
 
@@ -201,6 +205,7 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 headers={k: v for k, v in self.headers.items()},
                 arrived_at=time.time(),
                 client=self.client_address[:2],
+                body=self.rfile.read(int(self.headers.get("Content-Length") or 0)),
             )
             server._record(request)
             response = server._resolve(request)
