@@ -39,6 +39,7 @@ bench: venv-test
 	$(BIN)/python bench/eval_extract.py
 	$(BIN)/python bench/eval_structure.py
 	$(BIN)/python bench/structure_speed.py
+	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/index.py $(if $(COOPWATCH_TEST_ES),--es-url $(COOPWATCH_TEST_ES))
 
 es-start:
