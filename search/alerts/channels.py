@@ -38,6 +38,7 @@ RETRYABLE_HTTP = {408, 425, 429}
 SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 
 _console_lock = threading.Lock()
+logging.getLogger("apprise").propagate = False  # apprise may quote parts of a channel URL: keep its log to itself
 
 
 @apprise_notify(on=CONSOLE, name="coopwatch console")
@@ -183,17 +184,12 @@ def deliver(url: str, message: Outgoing, timeout: float = 30.0) -> Delivery:
     body, body_format = body_for(plugin, message)
     attach_key(plugin, message)
     outcome: dict[str, bool] = {}
-    apprise_log = logging.getLogger("apprise")
-    propagate, apprise_log.propagate = apprise_log.propagate, False  # its log may quote parts of the URL
-    try:
-        with apprise.LogCapture(level=logging.DEBUG) as captured:
-            worker = threading.Thread(target=lambda: outcome.update(ok=_notify(plugin, body, message.subject, body_format)),
-                                      daemon=True, name=f"alert-{message.key[:8]}")
-            worker.start()
-            worker.join(timeout)
-            log = captured.getvalue()
-    finally:
-        apprise_log.propagate = propagate
+    with apprise.LogCapture(level=logging.DEBUG) as captured:
+        worker = threading.Thread(target=lambda: outcome.update(ok=_notify(plugin, body, message.subject, body_format)),
+                                  daemon=True, name=f"alert-{message.key[:8]}")
+        worker.start()
+        worker.join(timeout)
+        log = captured.getvalue()
     if worker.is_alive():
         return Delivery(False, f"timeout: no answer within {timeout:g} s")
     if outcome.get("ok"):

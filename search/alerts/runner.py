@@ -175,6 +175,7 @@ class AlertRunner:
         signatures = {key: Signature.from_dict(r.fingerprint) for key, r in records.items()}
         matches = []
         for group in group_reports(fresh, signatures):
+            group = self.told_under_another_key(rule, group)
             if group.known:
                 touched.setdefault(group.key, []).extend(group.docs)
             else:
@@ -213,6 +214,20 @@ class AlertRunner:
             elif doc.indexed_at and doc.indexed_at >= start:
                 fresh.append(doc)
         return fresh, touched
+
+    def told_under_another_key(self, rule: Rule, group: Group) -> Group:
+        """Return the group under the key of an alert already told about its event, if other reports were told.
+
+        Reports of one event id may have been told before that id existed (or before two events merged): the
+        event's other reports lead to the earlier alert, so the event is not told twice.
+        """
+        if group.known or not group.key.startswith("event:"):
+            return group
+        others = self.backend.search(Query(event_ids=[group.key.removeprefix("event:")], limit=100)).hits
+        told = self.store.known_docs(rule.name, [h.id for h in others if h.id not in {d.id for d in group.docs}])
+        if not told:
+            return group
+        return replace(group, key=next(iter(told.values()))[0], known=True)
 
     def new_match(self, group: Group, hits: dict[str, Hit]) -> Match:
         """Return the match of an event the rule has not told about: record it and tell it as new."""

@@ -311,7 +311,7 @@ class AlertStore:
         """Return the deliveries to attempt now, oldest message first."""
         rows = self._rows(
             "SELECT m.*, d.channel, d.attempts FROM deliveries d JOIN messages m ON m.id = d.message_id"
-            " WHERE d.status='pending' AND d.next_attempt<=? ORDER BY m.created_at, m.id, d.channel", now)
+            " WHERE d.status='pending' AND d.next_attempt<=? ORDER BY m.rowid, d.channel", now)
         return [DueDelivery(message_of(r), r["channel"], r["attempts"]) for r in rows
                 if rules is None or r["rule"] in rules]
 

@@ -211,3 +211,17 @@ def test_a_report_first_indexed_before_the_window_is_not_new_when_edited(sqlite_
     with WebhookReceiver() as hook:
         result = make_runner(sqlite_store, env=hook_env(hook)).run(now=now)
     assert result.rules[0].new == 0 and hook.received == []
+
+
+def test_an_event_told_before_its_reports_had_an_event_id_is_not_told_again(store, make_runner):
+    first = report("en", "Shanghai–Hong Kong Symposium", speakers=[Speaker("Albert Fong", key="fong")])
+    index(store, first)
+    with WebhookReceiver() as hook:
+        runner = make_runner(store, env=hook_env(hook))
+        runner.run()
+        grouped = replace(first, event_id="evt-1", content_hash="")  # event grouping arrives later
+        late = replace(report("zh", "沪港研讨会", source="donghai", language="zh", speakers=[Speaker("方志强", key="fong")]),
+                       event_id="evt-1", content_hash="")
+        index(store, grouped, late)
+        result = runner.run()
+    assert (result.rules[0].new, result.rules[0].updated, len(hook.received)) == (0, 0, 1)
