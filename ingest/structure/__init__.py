@@ -14,9 +14,9 @@ Public API:
 """
 
 from .registry import person_key
-from .report import JSON_KEYS, article_from_html, parse_event_report, report_to_json, structure_html
+from .report import JSON_KEYS, article_from_html, parse_event_report, report_to_json, structure_html, structure_page
 from .topics import TOPICS
 
 __all__ = [
-    "JSON_KEYS", "TOPICS", "article_from_html", "parse_event_report", "person_key", "report_to_json", "structure_html",
+    "JSON_KEYS", "TOPICS", "article_from_html", "parse_event_report", "person_key", "report_to_json", "structure_html", "structure_page",
 ]
