@@ -13,12 +13,14 @@ from typing import Any
 
 import yaml
 
+from ingest.settings import ConfigError
+
 SHIPPED = Path(__file__).resolve().parent / "registries"
 EXTRA_ENV = "COOPWATCH_REGISTRY_DIR"
 
 
-class RegistryError(ValueError):
-    """A registry file that cannot be used, with the file, the line and how to fix it."""
+class RegistryError(ConfigError):
+    """A registry file that cannot be used, with the file, the line and how to fix it (the CLI prints it, exit 2)."""
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:
         self.path, self.line = str(path), line
