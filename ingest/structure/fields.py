@@ -111,7 +111,8 @@ _EN_VENUE = re.compile(
     r"(?:,\s+(?:[A-Z][\w-]+\s?){1,3}){0,2})"
 )
 _HELD_EN = re.compile(r"\b(?:held|convened|took place|hosted|holds|staged|co-?chaired|convening|gathered|signed)\b", re.I)
-_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:{MONTH_NAMES}|\d)|{EN_EVENT}|Programme|Program\b", re.I)
+_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:{MONTH_NAMES}|\d)|{EN_EVENT}(?!\s+(?:Centre|Center|Hall|Room|Building|Venue))|Programme|Program\b", re.I)
+_FUTURE_SENTENCE = re.compile(r"\b(?:will|is expected to|are expected to|is to|are to|plans? to|next year)\b", re.I)
 _VENUE_SMALL_END = re.compile(r"\s+(?:on|in|and|of|the|&)$")
 _VENUE_DATE_END = re.compile(rf",\s*(?:{MONTH_NAMES})\b.*$")
 
@@ -122,8 +123,8 @@ def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> 
         return _venue_zh(text, simp)
     for _, sentence in sentences:
         held = _HELD_EN.search(sentence)
-        if not held:
-            continue
+        if not held or _FUTURE_SENTENCE.search(sentence[:held.start()]):
+            continue  # "the next seminar is expected to be hosted in Shanghai" names a later venue
         found = [(m.group(0)[:2], _trim_venue(m.group(1))) for m in _EN_VENUE.finditer(sentence, held.start())]
         found = [(word, place) for word, place in found if place and not _NOT_VENUE.search(place)]
         if found:  # "at the Harbourfront Centre" (a building) before "in Wan Chai" (a district)
