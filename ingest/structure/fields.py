@@ -117,13 +117,16 @@ _VENUE_SMALL_END = re.compile(r"\s+(?:on|in|and|of|the|&)$")
 _VENUE_DATE_END = re.compile(rf",\s*(?:{MONTH_NAMES})\b.*$")
 
 
-def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[str | None, str | None]:
-    """Return the most specific place stated for the event (building, institution or city), as written."""
+def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]], announced: bool = False) -> tuple[str | None, str | None]:
+    """Return the most specific place stated for the event (building, institution or city), as written.
+
+    In a report, a sentence about a later meeting names no venue of this event; in an announcement it does.
+    """
     if lang == "zh":
         return _venue_zh(text, simp)
     for _, sentence in sentences:
         held = _HELD_EN.search(sentence)
-        if not held or _FUTURE_SENTENCE.search(sentence[:held.start()]):
+        if not held or (not announced and _FUTURE_SENTENCE.search(sentence[:held.start()])):
             continue  # "the next seminar is expected to be hosted in Shanghai" names a later venue
         found = [(m.group(0)[:2], _trim_venue(m.group(1))) for m in _EN_VENUE.finditer(sentence, held.start())]
         found = [(word, place) for word, place in found if place and not _NOT_VENUE.search(place)]

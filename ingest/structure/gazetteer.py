@@ -245,8 +245,10 @@ def zh_pairs(simp: str) -> list[tuple[list[str], str]]:
             continue  # 港澳 is the usual grouping "Hong Kong and Macao", not a co-operation pair
         out.append((sorted_pair(*places), simp[start:start + len(compound) + 4]))
     hits = find_zh_places(simp, simp, weak=True)
-    for a, b, c in zip(hits, hits[1:], hits[2:] + [None]):
+    for k, (a, b, c) in enumerate(zip(hits, hits[1:], hits[2:] + [None])):
         gap = simp[a.end:b.start]
+        if k > 0 and re.match(r"^市?\s*[、，,]\s*$", simp[hits[k - 1].end:a.start]):
+            continue  # 上海、香港、深圳: the end of a list, not a pair
         if not (_ZH_JOIN.match(gap) or _ZH_JOIN_VIA_COUNTRY.match(gap)) or not _pairable(a.name, b.name):
             continue
         if c is not None and _ZH_JOIN.match(simp[b.end:c.start]) and not simp[b.end:c.start].strip("市") in ("与", "和"):
