@@ -1,13 +1,16 @@
-"""Evaluate the event-report structurer on the annotated dev set and the seed page.
+"""Evaluate the event-report structurer on the annotated sets (dev, dev2, extra batches), the seed page and the demo.
 
-Usage: .venv/bin/python bench/eval_structure.py [--data ../shared/data] [--worst 8] [--rounds 5]
+Usage: .venv/bin/python bench/eval_structure.py [--data ../shared/data] [--batch FILE.jsonl ...] [--worst 8] [--rounds 5]
 
-Prints per-language tables (classification, event type, date, speakers name/title/affiliation/role, cities,
-city pairs, organisers, theme, venue, attendance), the worst cases, the seed check, the bundled demo sites
-(demo/sites, scored against demo/articles.json; pairs there list every combination a page mentions, so only their
-precision is meaningful) and pages per second, and writes bench/results/eval_structure.json. Each dev text goes through parse_event_report as an Article without a
-publication date (dates come from the text only, never from the URL); the seed page goes through
-structure_html (trafilatura extraction included).
+Each annotated set is scored on its own: ../shared/data/events/dev.jsonl, dev2.jsonl (50 pages from 30 other sites)
+and every --batch file (further unseen pages annotated by the same rules, kept outside the repository, e.g.
+/work/shared-extra/structure/batch1.jsonl). Per set and language it prints classification, event type, date,
+speakers (name/title/affiliation/role), cities, city pairs, organisers, theme, venue, event name (where the
+annotation gives one) and attendance, then the worst cases; then the seed check, the bundled demo sites (demo/sites
+against demo/articles.json: speakers, dates, venue, organisers, theme; pairs there list every combination a page
+mentions, so only their precision is meaningful) and pages per second. Writes bench/results/eval_structure.json.
+Dev texts go through parse_event_report as Articles without a publication date (dates come from the text only,
+never the URL); the seed and demo pages go through structure_html, the crawl's own extraction path.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ ROWS = [
     ("classification", "accuracy"), ("event_type", "accuracy"), ("event_type_near", "accuracy"),
     ("event_date", "accuracy"), ("speaker_name", "f1"), ("speaker_title", "f1"), ("speaker_affiliation", "f1"),
     ("speaker_role", "accuracy"), ("speaker_role_near", "accuracy"), ("cities", "f1"), ("city_pairs", "f1"),
-    ("organizers", "f1"), ("theme", "accuracy"), ("venue", "accuracy"), ("participant_count", "accuracy"),
+    ("organizers", "f1"), ("theme", "accuracy"), ("venue", "accuracy"), ("event_name", "accuracy"),
+    ("participant_count", "accuracy"),
 ]
 
 
-def score_table(scores: dict[str, Any]) -> Table:
+def score_table(scores: dict[str, Any], name: str = "dev") -> Table:
     """Build the per-field table with one P/R/F1 (or accuracy) column group per language."""
-    table = Table(title="Structurer on the dev set (en | zh)")
+    table = Table(title=f"Structurer on {name} (en | zh)")
     table.add_column("field", no_wrap=True)
     for lang in ("en", "zh"):
         for col in ("P", "R", "F1/acc", "n"):
@@ -49,16 +53,18 @@ def score_table(scores: dict[str, Any]) -> Table:
             v = scores[lang][field]
             if kind == "f1":
                 cells += [f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["tp"] + v["fn"])]
+            elif not v["n"]:
+                cells += ["", "", "-", "0"]
             else:
                 cells += ["", "", f"{v['accuracy']:.3f}", str(v["n"])]
         table.add_row(field, *cells)
     return table
 
 
-def worst_table(result: dict[str, Any], cases: list[dict[str, Any]], n: int) -> Table:
+def worst_table(result: dict[str, Any], cases: list[dict[str, Any]], n: int, name: str = "dev") -> Table:
     """Build the table of the pages that came out worst, with what went wrong."""
     truth = {c["id"]: c["truth"] for c in cases}
-    table = Table(title=f"Worst {n} cases")
+    table = Table(title=f"Worst {n} cases of {name}")
     for col in ("id", "lang", "bad", "what differs"):
         table.add_column(col, overflow="fold")
     for d in sorted(result["cases"], key=lambda d: -d["badness"])[:n]:
@@ -116,7 +122,9 @@ def demo_summary(demo: dict[str, Any]) -> str:
         f"demo sites: classification {demo['classification']['accuracy']:.3f} (n={demo['classification']['n']}), "
         f"speaker name P/R/F1 {sp['precision']:.3f}/{sp['recall']:.3f}/{sp['f1']:.3f} (n={sp['tp'] + sp['fn']}), "
         f"event date {demo['event_date']['accuracy']:.3f} (n={demo['event_date']['n']}), "
-        f"city-pair precision {pairs['precision']:.3f} (recall vs the generous list {pairs['recall']:.3f})"
+        f"city-pair precision {pairs['precision']:.3f} (recall vs the generous list {pairs['recall']:.3f}), "
+        f"venue {demo['venue']['accuracy']:.3f}, organisers F1 {demo['organizers']['f1']:.3f}, "
+        f"theme {demo['theme']['accuracy']:.3f}"
     ]
     for page in demo["pages"]:
         pred = page["prediction"]
@@ -126,27 +134,37 @@ def demo_summary(demo: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def annotated_sets(data: Path, batches: list[Path]) -> list[tuple[str, Path]]:
+    """Return (name, path) of every annotated set to score: dev, dev2 (when present) and the extra batches."""
+    sets = [(p.stem, p) for p in (data / "events" / "dev.jsonl", data / "events" / "dev2.jsonl") if p.is_file()]
+    return sets + [(p.stem, p) for p in batches]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and print and save the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--batch", type=Path, action="append", default=[], help="an extra annotated JSONL set")
     parser.add_argument("--worst", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     console = Console(width=160)
-    cases = load_cases(args.data / "events" / "dev.jsonl")
-    result = evaluate(cases)
-    speed = measure_speed(cases, args.rounds)
+    sets: dict[str, Any] = {}
+    for name, path in annotated_sets(args.data, args.batch):
+        cases = load_cases(path)
+        result = evaluate(cases)
+        console.print(score_table(result["scores"], f"{name} ({len(cases)} pages)"))
+        console.print(worst_table(result, cases, args.worst, name))
+        sets[name] = {"path": str(path), "scores": result["scores"], "cases": result["cases"], "predictions": result["predictions"]}
+    speed = measure_speed(load_cases(args.data / "events" / "dev.jsonl"), args.rounds)
     seed = seed_check(args.data)
     demo = evaluate_demo(REPO / "demo")
-    console.print(score_table(result["scores"]))
-    console.print(worst_table(result, cases, args.worst))
     console.print(f"seed page: { {k: v for k, v in seed.items() if k != 'got'} }")
     console.print(demo_summary(demo))
     console.print(f"speed: {speed:.0f} pages/s ({1000 / speed:.2f} ms per page, parse_event_report, best of {args.rounds})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "scores": result["scores"],
-               "pages_per_second": round(speed, 1), "seed": seed, "demo": {k: v for k, v in demo.items() if k != "pages"}, "cases": result["cases"], "predictions": result["predictions"]}
+    payload = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sets": sets,
+               "pages_per_second": round(speed, 1), "seed": seed, "demo": {k: v for k, v in demo.items() if k != "pages"}}
     RESULTS.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     console.print(f"wrote {RESULTS.relative_to(REPO)}")
     return 0

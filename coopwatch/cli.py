@@ -149,6 +149,7 @@ def _add_simple(sub) -> None:
     p = sub.add_parser("structure", help="print the event report of a saved HTML page (store untouched)")
     p.add_argument("file", help="saved HTML file")
     p.add_argument("--url", help="the page's URL (helps date and metadata extraction)")
+    p.add_argument("--lang", help="the source's language hint (en, zh), as a sources file gives it")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -422,13 +423,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_structure(args: argparse.Namespace) -> int:
-    from ingest.structure import structure_html
+    from ingest.extract import ExtractionError
+    from ingest.structure import structure_page
 
     path = Path(args.file)
     if not path.exists():
         console.print(f"[red]error:[/red] {path}: no such file")
         return 2
-    report = structure_html(path.read_bytes().decode("utf-8", errors="replace"), url=args.url)
+    try:  # the crawl's own path: decode as the fetcher does, extract_article, parse_event_report
+        report = structure_page(path.read_bytes(), url=args.url, language=args.lang)
+    except ExtractionError as exc:
+        console.print(f"[red]error:[/red] {path}: no article to structure ({exc}); the crawl would record it as failed")
+        return 1
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0

@@ -117,7 +117,8 @@ class Speaker:
 class EventReport:
     """The structured reading of an article as an event report (or not one)."""
 
-    is_event_report: bool = False
+    is_event_report: bool = False  # True only for a report of an event that took place (status "held")
+    status: str | None = None  # "held", "announced" (a preview: is_event_report stays False) or None (no event)
     event_type: str | None = None
     event_name: str | None = None
     theme: str | None = None

@@ -248,9 +248,19 @@ def structure_article(article: Article) -> EventReport | None:
         return None
 
 
+def _check_registries() -> None:
+    """Load and validate the structurer's registries (people, organisations, places) once, raising RegistryError."""
+    try:
+        from ingest.structure import check_registries
+    except ImportError:
+        return
+    check_registries()
+
+
 def structure_stage(articles_path: str | Path, workdir: str | Path | None = None) -> dict:
     """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``."""
     articles_path = Path(articles_path)
+    _check_registries()  # a broken registry file stops the run with file:line, instead of failing every page
     out = articles_path.with_name(articles_path.name.replace("articles-", "docs-"))
     if workdir and Path(workdir) != articles_path.parent:
         out = Path(workdir) / articles_path.parent.name / out.name

@@ -152,7 +152,7 @@ def test_structure_command_prints_the_report_json(demo_runs):
     _, _, cwd, env = demo_runs
     page = ROOT / "demo" / "sites" / "harbour" / "news" / "2025" / "shanghai-hong-kong-urban-renewal-symposium.html"
     report = json.loads(cli(["structure", str(page), "--json"], cwd, env))
-    assert list(report) == ["is_event_report", "event_type", "event_name", "theme", "event_date", "venue",
+    assert list(report) == ["is_event_report", "status", "event_type", "event_name", "theme", "event_date", "venue",
                             "organizers", "speakers", "cities", "city_pairs", "sessions", "participant_count", "topics"]
     assert report["is_event_report"] and report["city_pairs"] == [["Hong Kong", "Shanghai"]]
     assert all(set(s) == {"name", "title", "affiliation", "role", "evidence"} for s in report["speakers"])

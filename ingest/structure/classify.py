@@ -77,6 +77,7 @@ class Classification:
     event_type: str | None
     reason: str
     type_evidence: str | None = None
+    status: str | None = None  # "held" for a report, "announced" for a preview of a future event, else None
 
 
 # An event word that only modifies a place or an office names no event (seminar room, 会议中心, 论坛秘书处), and one
@@ -163,6 +164,8 @@ def classify(text: str, lang: str) -> Classification:
     """Classify a (simplified-script, for Chinese) text as an event report or not, with the reason."""
     sentences = split_sentences(text, lang)
     negative = _negative_reason(text, lang, sentences)
+    if negative == ANNOUNCES:
+        return _announcement(text, lang, sentences)
     if negative:
         return Classification(False, None, negative)
     etype, evidence = event_type_of(text, lang, sentences)
@@ -170,7 +173,22 @@ def classify(text: str, lang: str) -> Classification:
         return Classification(False, None, "no event word (symposium, forum, 研讨会 ...)")
     if not (PAST_ZH if lang == "zh" else PAST_EN).search(text):
         return Classification(False, None, "no sign that the event took place")
-    return Classification(True, etype, "event word and a sign that it took place", evidence)
+    return Classification(True, etype, "event word and a sign that it took place", evidence, status="held")
+
+
+ANNOUNCES = "announces a future event"
+CALL_FOR_PAPERS = re.compile(r"call for (?:papers|proposals|abstracts)|submission deadline|征稿|征文|投稿", re.I)
+
+
+def _announcement(text: str, lang: str, sentences: list[tuple[int, str]]) -> Classification:
+    """Classify a preview: an announced event (status "announced") when it names one, else a plain negative.
+
+    A call for papers announces a call, not an event a researcher would attend, so it stays a plain negative.
+    """
+    etype, evidence = event_type_of(text, lang, sentences)
+    if etype is None or CALL_FOR_PAPERS.search(text[:1500]):
+        return Classification(False, None, ANNOUNCES)
+    return Classification(False, etype, ANNOUNCES, evidence, status="announced")
 
 
 NOTICE_TITLE = re.compile(r"^[^\n。]{0,80}(?:通知|公告|启事|通告|公示|须知)(?:[\s（(][^\n]{0,30})?$|^\s*(?:Notice|Public Notice)\b", re.M)
@@ -195,7 +213,7 @@ def _negative_reason(text: str, lang: str, sentences: list[tuple[int, str]]) -> 
         return "a listing of several events"
     lead = " ".join(s for _, s in sentences[:LEAD])
     if _announces_future(lead, lang):
-        return "announces a future event"
+        return ANNOUNCES
     if _is_paper(text, lang):
         return "an academic paper (author header or numbered references)"
     if lang == "zh" and POLICY_ZH.search(text[:400]) and not _held_zh(text):

@@ -205,14 +205,21 @@ def event_name_year(text: str, lang: str) -> int | None:
     return int(next(g for g in m.groups() if g))
 
 
-def resolve_year(month: int, day: int | None, pub: date | None, name_year: int | None, text_years: list[int]) -> int | None:
-    """Pick the year of a month/day date: event-name year, else publication date, else a stated full date."""
+def resolve_year(month: int, day: int | None, pub: date | None, name_year: int | None, text_years: list[int],
+                 ahead: bool = False) -> int | None:
+    """Pick the year of a month/day date: event-name year, else publication date, else a stated full date.
+
+    A report's event lies before its publication (a later month/day is last year's); an announcement's lies
+    after it (ahead=True: an earlier month/day is next year's).
+    """
     if name_year:
         return name_year
     if pub:
         year = pub.year
-        if date(year, month, day or 1) > pub + timedelta(days=7):
+        if not ahead and date(year, month, day or 1) > pub + timedelta(days=7):
             year -= 1
+        elif ahead and date(year, month, day or 28) < pub - timedelta(days=7):
+            year += 1
         return year
     return text_years[0] if text_years else None
 
@@ -220,8 +227,9 @@ def resolve_year(month: int, day: int | None, pub: date | None, name_year: int |
 LEAD_SENTENCES = 3
 
 
-def extract_event_date(text: str, lang: str, published: str | None, simp: str | None = None) -> tuple[str | None, str | None]:
-    """Return (event date, evidence) for a report: ISO day, YYYY-MM, or (None, None) when not stated."""
+def extract_event_date(text: str, lang: str, published: str | None, simp: str | None = None,
+                       ahead: bool = False) -> tuple[str | None, str | None]:
+    """Return (event date, evidence) for a report (or an announcement: ahead=True): ISO day, YYYY-MM, or (None, None)."""
     scan = simp if simp is not None else text
     sentences = split_sentences(scan, lang)
     mentions = [d for d in find_dates(scan) if not d.is_pub_stamp and not _is_duration(scan, d)]
@@ -230,7 +238,7 @@ def extract_event_date(text: str, lang: str, published: str | None, simp: str | 
     text_years = [d.year for d in mentions if d.year]
     chosen = _choose_mention(mentions, sentences, lang)
     if chosen is not None:
-        year = chosen.year or resolve_year(chosen.month, chosen.day, pub, name_year, text_years)
+        year = chosen.year or resolve_year(chosen.month, chosen.day, pub, name_year, text_years, ahead)
         year = year or _sentence_year(chosen, sentences)
         if year is None:
             return None, None

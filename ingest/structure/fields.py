@@ -64,8 +64,12 @@ def around(text: str, start: int, end: int) -> str:
 _ZH_QUOTED_EVENT_TITLE = re.compile(rf"{_QUOTED}(?=[^，。“”「」]{{0,4}}{ZH_EVENT})|[{Q_OPEN}]([^{Q_CLOSE}\n]{{3,60}}{ZH_EVENT})[{Q_CLOSE}]")
 _EN_QUOTED_SUBTITLE = re.compile(rf"[{Q_OPEN}][^{Q_CLOSE}\n]{{3,120}}?{EN_EVENT}s?\s*:\s*([^{Q_CLOSE}\n]{{4,150}})[{Q_CLOSE}]")
 # an event's name: a quoted or year/edition-led Chinese title, a capitalised English phrase ending in an event word
-_ZH_EVENT_NAME = re.compile(rf"[{Q_OPEN}]([^{Q_CLOSE}\n]{{2,60}}{ZH_EVENT})[{Q_CLOSE}]|((?:\d{{4}}年?度?|第[一二三四五六七八九十百\d]+届)[^，。、“”「」\s]{{2,30}}?{ZH_EVENT})")
-_EN_EVENT_NAME = re.compile(rf"(?:the\s+)?((?:\d{{4}}\s+|\d+(?:st|nd|rd|th)\s+)?(?:[A-Z][\w’'&.-]*[\s-]+(?:(?:of|on|and|for|the|&)\s+)?){{1,10}}{EN_EVENT}(?:\s+\d{{4}})?)")
+_ZH_EVENT_NAME = re.compile(
+    rf"[{Q_OPEN}]([^{Q_CLOSE}\n]{{2,60}}{ZH_EVENT})[{Q_CLOSE}]|((?:\d{{4}}年?度?|第[一二三四五六七八九十百\d]+届)[^，。、“”「」\s]{{2,30}}?{ZH_EVENT})|"
+    rf"([{Q_OPEN}][^{Q_CLOSE}\n]{{2,40}}[{Q_CLOSE}][^，。、“”「」\s]{{0,8}}?{ZH_EVENT})")
+_EN_EVENT_NAME = re.compile(
+    rf"(?:the\s+)?((?:\d{{4}}\s+|\d+(?:st|nd|rd|th)\s+)?(?:[A-Z][\w’'&.–—-]*(?:\s+|\s?[–—-]\s?)(?:(?:of|on|and|for|the|&)\s+)?){{1,10}}"
+    rf"{EN_EVENT}(?:\s+\d{{4}}|\s+on\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+(?:and\s+)?[A-Z][\w’'-]*){{0,5}})?)")
 
 
 def theme(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
@@ -93,7 +97,7 @@ def event_name(text: str, simp: str, lang: str) -> tuple[str | None, str | None]
     if lang == "zh":
         m = _ZH_EVENT_NAME.search(simp)
         if m:
-            g = 1 if m.group(1) else 2
+            g = next(k for k in (1, 2, 3) if m.group(k))
             return text[m.start(g):m.end(g)], around(text, m.start(), m.end())
         return None, None
     m = _EN_EVENT_NAME.search(text)
@@ -107,31 +111,46 @@ _EN_VENUE = re.compile(
     r"(?:,\s+(?:[A-Z][\w-]+\s?){1,3}){0,2})"
 )
 _HELD_EN = re.compile(r"\b(?:held|convened|took place|hosted|holds|staged|co-?chaired|convening|gathered|signed)\b", re.I)
-_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:{MONTH_NAMES}|\d)|{EN_EVENT}|Programme|Program\b", re.I)
+_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:{MONTH_NAMES}|\d)|{EN_EVENT}(?!\s+(?:Centre|Center|Hall|Room|Building|Venue))|Programme|Program\b", re.I)
+_FUTURE_SENTENCE = re.compile(r"\b(?:will|is expected to|are expected to|is to|are to|plans? to|next year)\b", re.I)
 _VENUE_SMALL_END = re.compile(r"\s+(?:on|in|and|of|the|&)$")
 _VENUE_DATE_END = re.compile(rf",\s*(?:{MONTH_NAMES})\b.*$")
 
 
-def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[str | None, str | None]:
-    """Return the most specific place stated for the event (building, institution or city), as written."""
+def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]], announced: bool = False) -> tuple[str | None, str | None]:
+    """Return the most specific place stated for the event (building, institution or city), as written.
+
+    In a report, a sentence about a later meeting names no venue of this event; in an announcement it does.
+    """
     if lang == "zh":
         return _venue_zh(text, simp)
     for _, sentence in sentences:
         held = _HELD_EN.search(sentence)
-        if not held:
-            continue
-        for m in _EN_VENUE.finditer(sentence, held.start()):
-            place = _trim_venue(m.group(1))
-            if place and not _NOT_VENUE.search(place):
-                return place, sentence[:300]
+        if not held or (not announced and _FUTURE_SENTENCE.search(sentence[:held.start()])):
+            continue  # "the next seminar is expected to be hosted in Shanghai" names a later venue
+        found = [(m.group(0)[:2], _trim_venue(m.group(1))) for m in _EN_VENUE.finditer(sentence, held.start())]
+        found = [(word, place) for word, place in found if place and not _NOT_VENUE.search(place)]
+        if found:  # "at the Harbourfront Centre" (a building) before "in Wan Chai" (a district)
+            return next((p for w, p in found if w == "at"), found[0][1]), sentence[:300]
     return None, None
 
 
 def _trim_venue(place: str) -> str | None:
-    """Drop trailing small words, dates and countries' trailing punctuation from a venue phrase."""
-    place = _VENUE_SMALL_END.sub("", place.strip().rstrip(",."))
+    """Tidy a venue phrase: no leading "the", dates, trailing small words; "X in Y" written "X, Y"; none if generic.
+
+    "the Institute's premises" names no place of its own, so a possessive venue is dropped.
+    """
+    place = re.sub(r"^the\s+", "", place.strip().rstrip(",."))
+    place = re.split(rf"\s+(?:in|on)\s+(?:{MONTH_NAMES}|\d)", place)[0]
     place = _VENUE_DATE_END.sub("", place)
+    place = _VENUE_SMALL_END.sub("", place)
+    if re.search(r"[’']s$", place) or len(place.split()) == 1 and place.lower() in _GENERIC_VENUES:
+        return None
+    place = re.sub(r"\s+in\s+(?=[A-Z])", ", ", place)
     return place or None
+
+
+_GENERIC_VENUES = {"institute", "university", "centre", "center", "campus", "premises", "headquarters", "office"}
 
 
 _ZH_VENUE = [
@@ -144,10 +163,13 @@ _ZH_VENUE = [
 def _venue_zh(text: str, simp: str) -> tuple[str | None, str | None]:
     """Return the Chinese venue: 以X设主会场, 在X举行, 赴X出席."""
     for pattern in _ZH_VENUE:
-        m = pattern.search(simp)
-        if m:
+        for m in pattern.finditer(simp):
             value = re.sub(r"(?:同时|共同|隆重|顺利|成功)$", "", text[m.start(1):m.end(1)])
-            if value and not re.search(r"线上|网上|云端|\d+月|\d+日|研讨会|论坛|会议", to_simplified(value)):
+            value = value[value.rfind("在") + 1:] if "在" in value else value
+            before = simp[max(0, m.start() - 6):m.start()]
+            if re.search(r"将|计划|拟|年内|下次|明年", before + to_simplified(value)):
+                continue  # a later meeting (并于年内在上海举办第二次座谈会), not this one
+            if value and not re.search(r"线上|网上|云端|\d+月|\d+日|研讨会|论坛|会议(?![中室厅])", to_simplified(value)):
                 return value, around(text, m.start(), m.end())
     return None, None
 
@@ -158,7 +180,7 @@ _EN_ORG_BY = re.compile(
     r"\s+and\s+(?:co-)?(?:organi|host|sponsor|support|auspice)|\s+(?:was|were|is|on|in|at|to)\b|[;.“”\"]|,\s+(?!the\b|and\b)[a-z]|,?\s*$)"
 )
 _EN_ORG_SUBJ = re.compile(
-    r"((?:the\s+)?[A-Z][\w’'&.–-]*(?:\s+(?:of|for|and|at|on|&|–|[A-Z(][\w’'&.()–-]*)){0,12})\s+(?:today\s+|recently\s+|also\s+)?"
+    r"((?:the\s+)?[A-Z][\w’'&.–-]*(?:\s+(?:of|for|and|the|at|on|&|–|[A-Z(][\w’'&.()–-]*)){0,16})\s+(?:today\s+|recently\s+|also\s+|jointly\s+)?"
     r"(?:hosted|held|organi[sz]ed|convened|holds|hosts)\s+(?:a|an|the|its)\s+(?:[\w’'-]+\s+){0,8}?"
     rf"(?:{EN_EVENT}|event|discussion|roundtable|luncheon|seminar|series|Programme)",
 )
@@ -178,10 +200,10 @@ def organizers(text: str, simp: str, lang: str, event_type: str | None = None) -
         evidence = evidence or m.group(0)
         found += _split_orgs(m.group(2))
     for m in _EN_ORG_SUBJ.finditer(text):
-        org = _clean_org(m.group(1))
-        if org and len(org.split()) <= 12:
-            evidence = evidence or m.group(0)
-            found.append(org)
+        for org in _split_orgs(m.group(1)) if re.search(r"\s+and\s+the\s", m.group(1)) else [_clean_org(m.group(1))]:
+            if org and len(org.split()) <= 12:
+                evidence = evidence or m.group(0)
+                found.append(re.sub(r"\s+\([A-Z]{2,}\)$", "", org))
     for m in _EN_OWNER.finditer(text[:1500]):
         evidence = evidence or m.group(0)
         found.append(_clean_org(m.group(1)))

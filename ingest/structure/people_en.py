@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .gazetteer import EN_PLACE_RE
+from .gazetteer import is_place, leading_place
 from .roles import assign_roles
 
 UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
@@ -112,8 +112,7 @@ def _tokens_ok(tokens: list[str]) -> bool:
         return False
     if all(_CAPS_TOKEN.fullmatch(t) for t in tokens):
         return False
-    joined = " ".join(tokens)
-    return not EN_PLACE_RE.search(joined)
+    return not is_place(" ".join(tokens))
 
 
 def _drop_leading_acronym(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -141,10 +140,23 @@ def _name_candidates(sentence: str) -> list[tuple[int, int]]:
                 run.pop(0)
             while run and _PARTICLE_RE.fullmatch(run[-1].group(0)):
                 run.pop()
+            run = _without_leading_place(m.group(0), run)
             if len(run) >= 2 and _tokens_ok([x.group(0) for x in run]):
                 spans.append((m.start() + run[0].start(), m.start() + run[-1].end()))
             run = []
     return [_drop_leading_acronym(sentence, *_trim_span(sentence, s, e)) for s, e in spans]
+
+
+def _without_leading_place(run_text: str, run: list[re.Match[str]]) -> list[re.Match[str]]:
+    """Drop a place written before a name ("Los Angeles Liang Lingguang", "Osaka Mayor ..." -> the name alone)."""
+    if len(run) < 3:
+        return run
+    hit = leading_place(run_text[run[0].start():run[-1].end()])
+    if hit is None:
+        return run
+    end = run[0].start() + hit.end
+    rest = [w for w in run if w.start() >= end]
+    return rest if len(rest) >= 2 else run
 
 
 def _trim_span(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -169,7 +181,6 @@ _APP_CUT = re.compile(
 )
 _AND_TITLE = re.compile(rf"\s+and\s+(?=(?:[Ff]ormer\s+|[A-Z][\w’'-]*\s+)*?(?:{_TITLE_ALT})\b)", re.I)
 _TITLE_OF_ORG = re.compile(rf"^(.*?\b(?:{_TITLE_ALT})\b.*?)\s+(?:of|at)\s+(.+)$", re.I)
-_IN_PLACE_END = re.compile(rf"\s+in\s+(?:{EN_PLACE_RE.pattern})$")
 _LEAD_POSSESSIVE = re.compile(r"^(?:the|its|his|her|a|an)\s+(?:[\w-]+[’']s\s+)?", re.I)
 
 
@@ -249,7 +260,7 @@ def _tidy_title(title: str, aff: str | None) -> tuple[str, str | None]:
     """Expand abbreviations, drop possessives and fold a one-word non-organisation prefix into the title."""
     title = ABBREVIATED_TITLES.get(title, title)
     aff = re.sub(r"[’']s$", "", (aff or "").strip()) or None
-    if aff and " " not in aff and not _ACRONYM.fullmatch(aff) and not EN_PLACE_RE.fullmatch(aff):
+    if aff and " " not in aff and not _ACRONYM.fullmatch(aff) and not is_place(aff):
         title, aff = f"{aff} {title}", None
     return title, aff
 
@@ -290,14 +301,20 @@ def parse_position(text: str) -> tuple[str, str | None] | None:
     else:
         title = first
         aff = _comma_affiliation(segs[1:])
-    title = _IN_PLACE_END.sub("", title).strip()
+    title = _without_place_end(title)
     return title, (aff.strip() if aff else None)
+
+
+def _without_place_end(title: str) -> str:
+    """Drop a trailing " in <place>" from a title ("Consul General of Japan in Chicago" keeps its organisation)."""
+    m = re.search(r"\s+in\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})$", title)
+    return title[: m.start()].strip() if m and is_place(m.group(1)) else title.strip()
 
 
 def _is_org_segment(seg: str) -> bool:
     """Tell whether a comma segment is an organisation name (CUHK, HKSAR Government), not a place or a position."""
     words = seg.split()
-    if not words or len(words) > 8 or _is_title_word(words[0]) or EN_PLACE_RE.fullmatch(seg):
+    if not words or len(words) > 8 or _is_title_word(words[0]) or is_place(seg):
         return False
     if not all(re.match(r"[A-Z(&]", w) or w in ("of", "for", "and", "the", "on", "in") for w in words):
         return False
@@ -377,7 +394,7 @@ def _org_then_title(clause: str) -> tuple[str, str | None] | None:
     org, title = words[:k], words[k:]
     if not org or not title or len(org) > 6 or not any(_is_title_word(w.split("-")[-1], head=True) or _is_title_word(w, head=True) for w in title):
         return None
-    if not _looks_like_org(org[-1]) or EN_PLACE_RE.fullmatch(" ".join(org)):
+    if not _looks_like_org(org[-1]) or is_place(" ".join(org)):
         return None
     return " ".join(title), " ".join(org)
 
@@ -455,7 +472,7 @@ _FROM_ORG = re.compile(r"^\s+from\s+(?:the\s+)?([A-Z][^,;.()]*?)(?=\s*\(|,|;|\.|
 def _from_org(post: str) -> str | None:
     """Return the organisation in "Mr X from TabadLab" (any capitalised name that is not a place)."""
     m = _FROM_ORG.match(post)
-    if not m or EN_PLACE_RE.fullmatch(m.group(1).strip()) or len(m.group(1).split()) > 10:
+    if not m or is_place(m.group(1).strip()) or len(m.group(1).split()) > 10:
         return None
     return m.group(1).strip()
 

@@ -17,22 +17,28 @@ from .textutil import detect_language, split_sentences, strip_pinyin_glosses, to
 from .topics import assign_topics
 
 JSON_KEYS = (
-    "is_event_report", "event_type", "event_name", "theme", "event_date", "venue", "organizers", "speakers",
+    "is_event_report", "status", "event_type", "event_name", "theme", "event_date", "venue", "organizers", "speakers",
     "cities", "city_pairs", "sessions", "participant_count", "topics",
 )
 SPEAKER_KEYS = ("name", "title", "affiliation", "role", "evidence")
 
 
 def parse_event_report(article: Article) -> EventReport:
-    """Structure an extracted article as an EventReport (is_event_report=False, other fields empty, if not one)."""
+    """Structure an extracted article as an EventReport.
+
+    A report of a held event has is_event_report=True and status "held". A preview of a future event keeps
+    is_event_report=False (it is not a report of an event that took place, so "events only" searches leave it
+    out) but has status "announced" and its planned date, venue, organisers and speakers filled in. Any other
+    page has status None and every other field empty.
+    """
     text = strip_pinyin_glosses(article.text or "")
     lang = detect_language(text, article.language)
     simp = to_simplified(text) if lang == "zh" else text
     head = "\n".join(x for x in (strip_pinyin_glosses(article.title or ""), text) if x)
     verdict = classify(to_simplified(head) if lang == "zh" else head, lang)
-    if not verdict.is_event_report:
+    if verdict.status is None:
         return EventReport(is_event_report=False, evidence={"is_event_report": verdict.reason})
-    report = EventReport(is_event_report=True, event_type=verdict.event_type)
+    report = EventReport(is_event_report=verdict.is_event_report, status=verdict.status, event_type=verdict.event_type)
     report.evidence["is_event_report"] = verdict.reason
     if verdict.type_evidence:
         report.evidence["event_type"] = verdict.type_evidence
@@ -44,10 +50,11 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
     """Fill every field of a report that was classified as an event report."""
     sentences = split_sentences(text, lang)
     ev = report.evidence
-    report.event_date, ev_date = extract_event_date(text, lang, article.published, simp)
+    announced = report.status == "announced"
+    report.event_date, ev_date = extract_event_date(text, lang, article.published, simp, ahead=announced)
     report.theme, ev_theme = fields.theme(text, simp, lang)
     report.event_name, ev_name = fields.event_name(text, simp, lang)
-    report.venue, ev_venue = fields.venue(text, simp, lang, sentences)
+    report.venue, ev_venue = fields.venue(text, simp, lang, sentences, announced)
     report.organizers, ev_org = fields.organizers(text, simp, lang, report.event_type)
     report.participant_count, ev_count = fields.participant_count(text, simp, lang, sentences)
     report.speakers, host_orgs = extract_speakers(text, simp, lang, sentences)
@@ -56,7 +63,9 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
             report.organizers.append(org)
     report.sessions, ev_sessions = fields.sessions(text, lang, sentences, report.theme)
     focus = [article.title or "", _first_line(text), report.event_name or "", report.theme or ""]
-    report.cities, report.city_pairs, ev_cities = cities_and_pairs(text, simp, lang, focus, report.venue)
+    title = strip_pinyin_glosses(article.title or "")
+    head, head_simp = (f"{title}\n{text}", f"{to_simplified(title)}\n{simp}") if title else (text, simp)
+    report.cities, report.city_pairs, ev_cities = cities_and_pairs(head, head_simp, lang, focus, report.venue)
     report.topics, why = assign_topics(text, simp, " ".join(focus))
     for key, value in (("event_date", ev_date), ("theme", ev_theme), ("event_name", ev_name), ("venue", ev_venue),
                        ("organizers", ev_org), ("participant_count", ev_count), ("sessions", ev_sessions)):
@@ -138,23 +147,24 @@ def report_to_json(report: EventReport) -> dict[str, Any]:
     return out
 
 
-def structure_html(html: str, url: str | None = None) -> dict[str, Any]:
-    """Extract a saved page with trafilatura and return its EventReport as the public JSON dict."""
-    return report_to_json(parse_event_report(article_from_html(html, url)))
+def structure_html(html: str, url: str | None = None, language: str | None = None) -> dict[str, Any]:
+    """Structure a saved page exactly as the crawl does (extract_article, then parse_event_report): the public JSON.
+
+    Raises ingest.extract.ExtractionError when the page has no usable article, as the crawl records it.
+    """
+    return report_to_json(parse_event_report(article_from_html(html, url, language)))
 
 
-def article_from_html(html: str, url: str | None = None) -> Article:
-    """Extract text, title, date and language from HTML with trafilatura (the URL is not used for dates)."""
-    import trafilatura
+def structure_page(body: bytes, url: str | None = None, language: str | None = None) -> dict[str, Any]:
+    """Decode a saved page's bytes as the fetcher does (BOM, <meta charset>, detection), then structure it."""
+    from ingest.fetch.charset import decode_body
 
-    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
-    doc = extracted.as_dict() if extracted is not None else {}
-    text = doc.get("text") or ""
-    return Article(
-        url=url or doc.get("url") or "",
-        source=doc.get("sitename") or doc.get("hostname") or "",
-        title=doc.get("title"),
-        text=text,
-        published=doc.get("date"),
-        language=doc.get("language") or detect_language(text),
-    )
+    html, _ = decode_body(body)
+    return structure_html(html, url, language)
+
+
+def article_from_html(html: str, url: str | None = None, language: str | None = None) -> Article:
+    """Extract the article of a saved page with the crawl's own extractor (raises ExtractionError when none)."""
+    from ingest.extract import extract_article
+
+    return extract_article(html, url or "", source="file", language_hint=language)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from functools import lru_cache
+from typing import Any
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _converter = None
@@ -128,3 +131,32 @@ def zh_number(token: str) -> int | None:
             total += max(current, 1) * _ZH_UNITS[ch]
             current = 0
     return (total + current) or None
+
+
+_segmenter_lock = threading.Lock()
+_segmenter: list[Any] = []
+
+
+def _jieba() -> Any:
+    """Return a jieba tokenizer of our own, built on first use with its start-up logging silenced."""
+    if not _segmenter:
+        with _segmenter_lock:
+            if not _segmenter:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _segmenter.append(tokenizer)
+    return _segmenter[0]
+
+
+@lru_cache(maxsize=64)
+def word_boundaries(simp: str) -> frozenset[int]:
+    """Return the offsets where a Chinese word starts or ends in simplified text (jieba's segmentation)."""
+    bounds = {0, len(simp)}
+    pos = 0
+    for word in _jieba().cut(simp, HMM=False):
+        pos += len(word)
+        bounds.add(pos)
+    return frozenset(bounds)

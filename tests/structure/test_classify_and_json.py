@@ -37,7 +37,8 @@ def test_non_event_has_empty_fields():
 def test_structure_html_returns_exactly_the_public_keys():
     html = ("<html><head><title>Forum held</title></head><body><article><p>On 3 May 2024, the Shanghai-Hong Kong "
             "Cooperation Forum was held in Shanghai. Mr Zhang San, President of the Example Institute, delivered "
-            "a keynote speech on trade and finance between the two cities.</p></article></body></html>")
+            "a keynote speech on trade and finance between the two cities.</p><p>More than a hundred guests from both "
+            "cities attended the forum.</p></article></body></html>")
     data = structure_html(html, "https://example.org/a")
     assert tuple(data) == JSON_KEYS
     assert set(data["speakers"][0]) == {"name", "title", "affiliation", "role", "evidence"}

@@ -10,7 +10,8 @@ from ingest.structure.evaluation import evaluate_demo
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 
 # Floors reached on the demo event pages (15 events, 67 speakers); a drop below any of them fails.
-FLOORS = {"classification": 1.0, "speaker_name_f1": 0.98, "event_date": 1.0, "pair_precision": 1.0, "joined_pair_recall": 1.0}
+FLOORS = {"classification": 1.0, "speaker_name_f1": 0.98, "event_date": 1.0, "pair_precision": 1.0, "joined_pair_recall": 1.0,
+          "venue": 0.8, "theme": 0.8}
 
 # Pairs the text itself joins as a two-party co-operation (A–B event/agreement names, 沪澳/深港 compounds, between A and
 # B co-operation). articles.json lists every combination a page mentions, so its pairs only bound precision; three-
@@ -60,6 +61,8 @@ def test_overall_floors_on_demo_event_pages(result):
         "event_date": result["event_date"]["accuracy"],
         "pair_precision": result["city_pairs_vs_generous_list"]["precision"],
         "joined_pair_recall": len(found) / len(joined),
+        "venue": result["venue"]["accuracy"],
+        "theme": result["theme"]["accuracy"],
     }
     low = {k: (v, FLOORS[k]) for k, v in got.items() if v < FLOORS[k]}
     assert not low, f"demo scores fell below the floor: {low}"
@@ -88,3 +91,15 @@ def test_many_party_frameworks_give_no_pair(result):
         page = next(p for p in result["pages"] if p["path"] == path)
         assert page["prediction"]["is_event_report"] and len(page["prediction"]["cities"]) >= 3, path  # places found
         assert page["prediction"]["city_pairs"] == [], path
+
+
+def test_event_names_with_a_dash_are_kept_whole(result):
+    page = next(p for p in result["pages"] if p["path"] == "/news/2025/shanghai-hong-kong-urban-renewal-symposium.html")
+    assert page["prediction"]["event_name"] == "Shanghai–Hong Kong Symposium on Urban Renewal"
+    assert page["prediction"]["venue"] == "Harbourfront Conference Centre, Wan Chai"  # not "Shanghai in" (a later seminar)
+
+
+def test_future_event_pages_are_announced_not_held(result):
+    for path in ("/news/2026/forthcoming-hong-kong-guangzhou-youth-dialogue.html", "/xwdt/202610/t20261028_4290.html"):
+        page = next(p for p in result["pages"] if p["path"] == path)
+        assert page["prediction"]["status"] == "announced" and page["prediction"]["event_date"].startswith("2027"), path

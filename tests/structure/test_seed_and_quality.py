@@ -52,3 +52,26 @@ def test_quality_gate(dev_result, lang):
         if value < floor:
             low[field] = (value, floor)
     assert not low, f"{lang} scores fell below the floor: {low}"
+
+
+# Floors on dev2 (50 pages from 30 other sites): scored on arrival at speaker F1 0.70 | 0.86, city pairs 0.57 | 0.67,
+# venue 0.33 | 0.60 (en | zh); these are the values reached since, a drop below any of them fails.
+DEV2_FLOORS = {
+    "en": {"classification": 0.92, "event_date": 0.73, "speaker_name": 0.71, "speaker_affiliation": 0.80,
+           "city_pairs": 0.81, "cities": 0.93, "organizers": 0.77, "venue": 0.33},
+    "zh": {"classification": 0.92, "event_date": 0.86, "speaker_name": 0.85, "speaker_affiliation": 0.95,
+           "city_pairs": 0.85, "cities": 0.67, "organizers": 0.64, "venue": 0.66},
+}
+
+
+@pytest.fixture(scope="module")
+def dev2_result(data):
+    return evaluate(load_cases(data / "events" / "dev2.jsonl"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_quality_gate_on_dev2(dev2_result, lang):
+    scores = dev2_result["scores"][lang]
+    low = {f: (scores[f].get("f1", scores[f].get("accuracy")), floor) for f, floor in DEV2_FLOORS[lang].items()
+           if scores[f].get("f1", scores[f].get("accuracy")) < floor}
+    assert not low, f"{lang} dev2 scores fell below the floor: {low}"
