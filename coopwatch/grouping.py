@@ -25,7 +25,7 @@ def assign_events(backend, docs: list[Document]) -> GroupingOutcome | None:
     """Set ``event_id`` on every event report of a batch, oldest publication first, and store the events."""
     if not has_events(backend) or not docs:
         return None
-    ordered = sorted(docs, key=lambda d: (d.published or "9999", d.id))
+    ordered = sorted(docs, key=lambda d: (d.published or "9999", d.url))
     with backend.event_lock():
         return Grouper(backend).group(ordered)
 
@@ -34,7 +34,7 @@ def group_stored(backend, progress: Callable[[int], None] | None = None) -> Grou
     """Group the stored event reports that have no event id yet, in publication order; store their ids."""
     total = GroupingOutcome()
     pending = sorted((d for d in backend.iter_documents() if is_groupable(d) and not d.event_id),
-                     key=lambda d: (d.published or "9999", d.id))
+                     key=lambda d: (d.published or "9999", d.url))
     for start in range(0, len(pending), GROUP_BATCH):
         batch = pending[start:start + GROUP_BATCH]
         outcome = assign_events(backend, batch)

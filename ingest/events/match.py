@@ -178,6 +178,7 @@ def _day_mentions(points: list[date], days: set[tuple[int, int]], windows: list[
                   match: Match) -> None:
     """Compare full dates with days given without a year (July 12, 12日), in the years the reports appeared."""
     years = {y for start, end in windows for y in (start.year, end.year)}
+    near = False
     for point in points:
         if years and point.year not in years:
             continue
@@ -186,7 +187,11 @@ def _day_mentions(points: list[date], days: set[tuple[int, int]], windows: list[
                 when = f"{point.month}-{point.day}" if month else f"day {day}"
                 match.add(2.5, f"same day ({when})", identity=False, anchor=True)
                 return
-    match.add(-3.0, "mentions other days than the event's date", identity=False)
+            near = near or (month == point.month and abs(day - point.day) == 1)
+    if near:
+        match.add(0.5, "days a day apart", identity=False)
+    else:
+        match.add(-3.0, "mentions other days than the event's date", identity=False)
 
 
 def _in_window(points: list[date], windows: list[tuple[date, date]], match: Match) -> None:

@@ -9,6 +9,7 @@ in the event record, so grouping never needs the report's text again.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
@@ -170,6 +171,7 @@ def title_words(text: str, places: list[str]) -> list[str]:
     """Return the distinctive words of a title: no function words, places, kinds of event or numbers."""
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)
     simp = simplified(text)
     kinds = " ".join(terms_in(simp)).replace("-", " ")
     skip = {w.lower() for p in places for w in p.split()} | set(kinds.split()) | _STOP_WORDS
