@@ -27,7 +27,7 @@ TITLE_CHARS = {"en": 160, "zh": 60}
 HELD_WINDOW = 14  # a report of a held event without a date: the event took place up to this many days before
 ANNOUNCED_WINDOW = 120
 STALE_DAYS = 180
-EARLY_CHARS = 100  # a numbered event named this close to the start of a report is the report's own  # a preview without a date: the event takes place up to this many days after
+EARLY_CHARS = 120  # a numbered event in the title (its first line, this long at most) is the report's own  # a preview without a date: the event takes place up to this many days after
 
 _EN_EVENT_NOUN = (r"(?:plenary|plenary session|session|meeting|conference|forum|symposium|summit|seminar|dialogue|"
                   r"round-?table|workshop|expo|fair|festival|congress|convention|assembly|colloquium|lecture|edition|"
@@ -233,24 +233,30 @@ def comparable_theme(theme: str | None) -> str | None:
     return value if len(value) >= 4 else None
 
 
-def belongs(context: str, position: int) -> bool:
+def belongs(context: str, position: int, text: str) -> bool:
     """Tell whether a numbered mention names the report's own event: its words name a specific kind of event
-    (``...联席会议第二十四次会议``, ``Fifth ... High-level Forum``), or it stands at the very start of the report.
+    (``...联席会议第二十四次会议``, ``Fifth ... High-level Forum``), or it stands in the report's title.
 
     A numbered event in passing (第20次全国代表大会 in the middle of a report of a joint conference) is not taken.
     """
-    return position < EARLY_CHARS or bool(specific_terms(terms_in(context)))
+    return position < _title_end(text) or bool(specific_terms(terms_in(context)))
+
+
+def _title_end(text: str) -> int:
+    """Return where the first line (the title) of a text ends, at most EARLY_CHARS in."""
+    end = text.find("\n")
+    return min(end if end >= 0 else len(text), EARLY_CHARS)
 
 
 def edition_of(text: str) -> int | None:
     """Return the edition of the report's event (20th Plenary, 第二十次会议, fifth ... Forum), first mention first."""
     found = []
     for m in _EN_EDITION.finditer(text):
-        if "anniversary" not in m.group(3).lower() and belongs(_around(text, m, 40, 70), m.start()):
+        if "anniversary" not in m.group(3).lower() and belongs(_around(text, m, 40, 70), m.start(), text):
             found.append((m.start(), english_ordinal(m.group(1) or m.group(2))))
     simp = simplified(text)
     for m in _ZH_EDITION.finditer(simp):
-        if belongs(_attached_name(simp, m.start()) + m.group(0), m.start()):
+        if belongs(_attached_name(simp, m.start()) + m.group(0), m.start(), simp):
             found.append((m.start(), chinese_number(m.group(1))))
     return _first(found)
 
@@ -274,10 +280,10 @@ def _celebrates(context: str) -> bool:
 def name_year_of(text: str) -> int | None:
     """Return the year written in the event's name (2024 Annual Symposium, 2021年度...座谈会, Forum 2019)."""
     found = [(m.start(), int(m.group(1) or m.group(2))) for m in _EN_NAME_YEAR.finditer(text)
-             if belongs(_around(text, m, 0, 50), m.start())]
+             if belongs(_around(text, m, 0, 50), m.start(), text)]
     simp = simplified(text)
     for m in _ZH_NAME_YEAR.finditer(simp):
-        if not _ZH_NOT_NAME.search(m.group(2)) and belongs(_around(simp, m, 0, 4), m.start()):
+        if not _ZH_NOT_NAME.search(m.group(2)) and belongs(_around(simp, m, 0, 4), m.start(), simp):
             found.append((m.start(), int(m.group(1))))
     return _first(found)
 
