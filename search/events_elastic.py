@@ -158,7 +158,7 @@ class ElasticsearchEvents:
         try:
             yield
         finally:
-            self.client.delete(index=self.events_index, id=LOCK_ID, refresh=True, ignore=[404])
+            self.client.options(ignore_status=404).delete(index=self.events_index, id=LOCK_ID, refresh=True)
 
     def _take_lock(self) -> bool:
         """Create the lock record; remove it first when it is stale. Return whether this process holds it."""
@@ -172,7 +172,7 @@ class ElasticsearchEvents:
             except NotFoundError:
                 return False
             if datetime.fromisoformat(held) < datetime.now(timezone.utc) - LOCK_STALE:
-                self.client.delete(index=self.events_index, id=LOCK_ID, refresh=True, ignore=[404])
+                self.client.options(ignore_status=404).delete(index=self.events_index, id=LOCK_ID, refresh=True)
             return False
 
     # searching ------------------------------------------------------------------------------------------------

@@ -130,3 +130,20 @@ def test_a_split_report_never_rejoins_that_event(store, docs):
     store.delete_events([new_id])  # even grouped from scratch, the rule keeps it out
     assert group(store, report("zh", REPORT_ZH, "2024-07-13", "zh"))[0] not in (None, event_id)
     assert group(store, report("en2", REPORT_EN, "2024-07-12")) == [event_id]  # other reports still join it
+
+
+def test_the_indexing_hook_groups_under_the_stores_lock_and_a_split_rewrites_the_document(store, docs):
+    from coopwatch.grouping import assign_events, has_events, split_report
+
+    if not has_events(store):
+        pytest.skip("the in-memory store has no documents or lock; the search backends have both")
+    batch = [docs["zh"], docs["en"]]
+    assign_events(store, batch)
+    store.upsert(batch)
+    getattr(store, "refresh", lambda: None)()
+    event_id = docs["en"].event_id
+    assert event_id and docs["zh"].event_id == event_id
+    new_id = split_report(store, event_id, docs["zh"].id[:12])
+    assert store.get(docs["zh"].id).event_id == new_id != event_id
+    with store.event_lock():  # the lock is free again
+        pass
