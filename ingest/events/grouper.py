@@ -217,10 +217,7 @@ class Grouper:
             return None
         if event_id in self.touched:
             return self.touched[event_id]
-        event = self.store.get_event(event_id)
-        if event is not None:
-            self.touched[event.id] = event
-        return event
+        return self.store.get_event(event_id)  # changes to it are kept by _touch
 
     def _touch(self, event: Event) -> None:
         rebuild(event)

@@ -48,7 +48,18 @@ def docs():
 def store(request, tmp_path):
     if request.param == "memory":
         yield MemoryEventStore()
-    elif request.param == "sqlite":
+    else:
+        yield from backend_store(request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)])
+def backend(request, tmp_path):
+    yield from backend_store(request.param, tmp_path)
+
+
+def backend_store(kind: str, tmp_path):
+    """Open a fresh search backend of a kind (Elasticsearch: on the test node, dropped afterwards)."""
+    if kind == "sqlite":
         from search.sqlite import SQLiteBackend
 
         with SQLiteBackend(str(tmp_path / "store.sqlite")) as backend:
@@ -132,11 +143,10 @@ def test_a_split_report_never_rejoins_that_event(store, docs):
     assert group(store, report("en2", REPORT_EN, "2024-07-12")) == [event_id]  # other reports still join it
 
 
-def test_the_indexing_hook_groups_under_the_stores_lock_and_a_split_rewrites_the_document(store, docs):
-    from coopwatch.grouping import assign_events, has_events, split_report
+def test_the_indexing_hook_groups_under_the_stores_lock_and_a_split_rewrites_the_document(backend, docs):
+    from coopwatch.grouping import assign_events, split_report
 
-    if not has_events(store):
-        pytest.skip("the in-memory store has no documents or lock; the search backends have both")
+    store = backend
     batch = [docs["zh"], docs["en"]]
     assign_events(store, batch)
     store.upsert(batch)
