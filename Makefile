@@ -38,6 +38,7 @@ bench: venv-test
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/eval_extract.py
 	$(BIN)/python bench/eval_structure.py
+	$(BIN)/python bench/eval_events.py
 	$(BIN)/python bench/structure_speed.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/index.py $(if $(COOPWATCH_TEST_ES),--es-url $(COOPWATCH_TEST_ES))

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from ingest.settings import ConfigError, Settings
 from coopwatch.alerts_cli import add_alerts_parser, cmd_alerts
+from coopwatch.events_cli import add_events_parsers, cmd_event, cmd_events
 from search.alerts.channels import ChannelError
 from search.alerts.rules import RuleError
 from search.base import BackendConfigError
@@ -31,6 +32,8 @@ examples:
   coopwatch search 沪港 --lang zh --json
   coopwatch search "" --pair "Hong Kong,Shanghai" --events-only
   coopwatch show 3f2a9c1b                      one document (id or id prefix)
+  coopwatch events symposium                   events (reports grouped across sources and languages)
+  coopwatch event evt-3f2a9c1b0d4e5f60         one event with its reports and why each joined
   coopwatch sources check                      validate the sources file and show the crawl plan
   coopwatch stats                              per-source health: last success, documents, failures
   coopwatch reprocess                          re-extract archived pages without fetching
@@ -63,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sources(sub)
     _add_simple(sub)
     add_alerts_parser(sub)
+    add_events_parsers(sub, add_filters)
     return parser
 
 
@@ -83,6 +87,13 @@ def _add_search(sub) -> None:
                        description="Search stored documents. Words are ANDed; Chinese works as typed (合作, 沪港). "
                                    "An empty query with filters lists matching documents, newest first.")
     p.add_argument("query", nargs="?", default="", help="words to find (quote phrases for the shell)")
+    add_filters(p)
+    p.add_argument("--facets", action="store_true", help="also print facet counts")
+    p.add_argument("--collapse", action="store_true", help="one row per event (its best report and how many matched)")
+
+
+def add_filters(p: argparse.ArgumentParser) -> None:
+    """Add the search filters (shared by `search` and `events`)."""
     p.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     p.add_argument("--since", type=iso_date, help="on or after this date (YYYY-MM-DD, YYYY-MM or YYYY; "
                                                   "event date, else publication date)")
@@ -97,7 +108,6 @@ def _add_search(sub) -> None:
     p.add_argument("--events-only", action="store_true", help="only event reports")
     p.add_argument("--limit", type=count, default=10, help="results per page (default 10)")
     p.add_argument("--offset", type=count, default=0, help="skip this many results")
-    p.add_argument("--facets", action="store_true", help="also print facet counts")
     p.add_argument("--json", action="store_true", help='print {"total": N, "results": [...]} as JSON')
 
 
@@ -246,7 +256,8 @@ def build_query(args: argparse.Namespace):
     return Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
                  cities=args.city, pair=pair, speaker=args.speaker, speaker_key=speaker_key_of(args.speaker),
                  org=args.org, event_type=args.event_type, topic=args.topic, events_only=args.events_only,
-                 limit=args.limit, offset=args.offset, facets=args.facets)
+                 limit=args.limit, offset=args.offset, facets=getattr(args, "facets", False),
+                 collapse=getattr(args, "collapse", False))
 
 
 def speaker_key_of(name: str | None) -> str | None:
@@ -280,6 +291,8 @@ def _print_hits(result, query) -> None:
     out.print(f"{result.total} result(s)" + (f" for {query.text!r}" if query.text else ""), highlight=False)
     for n, hit in enumerate(result.hits, query.offset + 1):
         meta = " · ".join(x for x in (hit.source, hit.date or "", hit.language or "", hit.event_type or "") if x)
+        if hit.event_id:
+            meta += f" · event {hit.event_id}" + (f" ({hit.group_size} reports)" if hit.group_size > 1 else "")
         out.print(f"\n[bold]{n}. {hit.title or hit.url}[/bold]  [dim]{hit.id[:12]}[/dim]", highlight=False)
         out.print(f"   {meta}\n   {hit.url}", highlight=False)
         if hit.snippet:
@@ -448,6 +461,17 @@ def cmd_structure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _group_copied(target) -> None:
+    """Give copied event reports that came without an event id theirs (events and ids come with the copy)."""
+    from coopwatch.grouping import group_stored, has_events
+
+    if has_events(target):
+        outcome = group_stored(target)
+        if outcome.started or outcome.joined:
+            out.print(f"grouped reports without an event: {outcome.started} new events, {outcome.joined} joined",
+                      highlight=False)
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
     from search import open_backend
     from search.reindex import reindex
@@ -460,6 +484,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
                     f"  copied {s.new + s.updated + s.unchanged} ...", highlight=False))
             out.print(f"copied from {args.from_store}: new {stats.new}, updated {stats.updated}, "
                       f"unchanged {stats.unchanged}, failed {stats.failed}", highlight=False)
+            _group_copied(target)
             return 1 if stats.failed else 0
         if not hasattr(target, "reindex_to_new_version"):
             raise ConfigError(f"{settings.store} is an embedded store: nothing to rebuild (use --from to copy "
@@ -469,8 +494,18 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_store(args: argparse.Namespace, command) -> int:
+    """Run a command with the configured store open."""
+    from search import open_backend
+
+    with open_backend(load_settings(args).store) as backend:
+        return command(backend)
+
+
 COMMANDS = {
     "alerts": lambda args: cmd_alerts(args, load_settings(args), out),
+    "events": lambda args: _with_store(args, lambda backend: cmd_events(args, backend, build_query(args), out)),
+    "event": lambda args: _with_store(args, lambda backend: cmd_event(args, backend, out)),
     "reindex": cmd_reindex,
     "crawl": cmd_crawl,
     "search": cmd_search,

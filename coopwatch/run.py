@@ -29,6 +29,7 @@ from ingest.pipeline import (
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
 from ingest.state import CrawlState, format_health_line, store_identity
+from coopwatch.grouping import assign_events
 from search import open_backend
 from search.base import SearchBackend, UpsertStats
 
@@ -90,6 +91,7 @@ def index_stage(docs_paths: Iterable[str | Path], store: str, state_path: str | 
             docs = [Document.from_dict(row) for row in read_jsonl(path)]
             for start in range(0, len(docs), INDEX_BATCH):
                 batch = docs[start:start + INDEX_BATCH]
+                assign_events(backend, batch)  # event ids before indexing (coopwatch/grouping.py)
                 events_changed += _count_changed_events(backend, batch)
                 stats = backend.upsert(batch)
                 totals.add(stats)
@@ -224,6 +226,7 @@ def reprocess(settings: Settings, source_name: str | None = None, progress=None)
         if progress:
             progress(url, "reprocessed")
     with open_backend(settings.store) as backend:
+        assign_events(backend, docs)  # reports keep their event ids (coopwatch/grouping.py)
         stats = backend.upsert(docs)
     return {"archived": len(docs) + counts["no_article"], "no_article": counts["no_article"], "new": stats.new,
             "updated": stats.updated, "unchanged": stats.unchanged, "failed": stats.failed}

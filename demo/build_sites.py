@@ -685,6 +685,9 @@ Test hooks built into the content:
   should fail and be recorded).
 - `donghai` `/xwdt/202412/t20241210_4052.html` is encoded in **GBK**, declared only by `<meta charset="gbk">`;
   the server sends `Content-Type: text/html` with no charset.
+- One event, two reports: the harbour `shanghai-hong-kong-urban-renewal-symposium` (English) and donghai
+  `/xwdt/202503/t20250314_4110.html` (Chinese) report the same symposium of 2025-03-12; event grouping gives
+  them one event id (`coopwatch events "urban renewal"`).
 - One person, two differently written titles: "Dr Vivian Tsang Mei-ling, Deputy Director of the Harbour
   Institute for Urban Studies" (moderator, Shanghai–Hong Kong symposium) and "Dr. Vivian M. L. Tsang,
   Deputy Director (Research), HIUS" (panelist, Greater Bay Area mobility forum).

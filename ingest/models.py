@@ -213,3 +213,84 @@ class Document:
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["event"] = EventReport.from_dict(kwargs.get("event"))
         return cls(**kwargs)
+
+
+# ---------------------------------------------------------------- events (see ingest.events)
+
+
+@dataclass
+class EventMember:
+    """One report of an event: which document, where and when it appeared, and why it joined."""
+
+    doc_id: str
+    url: str = ""
+    source: str = ""
+    language: str | None = None
+    title: str = ""
+    published: str | None = None
+    event_date: str | None = None
+    status: str = "held"  # held | announced (a preview)
+    joined_at: str = ""  # store_stamp of the grouping that added it
+    reason: list[str] = field(default_factory=list)  # why it joined, or that it started the event
+    score: float = 0.0
+    report: dict[str, Any] = field(default_factory=dict)  # its EventReport (to_dict, without evidence)
+    signature: dict[str, Any] = field(default_factory=dict)  # grouping evidence (ingest.events.signature)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EventMember:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Event:
+    """One real event, reported by one or more documents (English, Chinese, previews and reports).
+
+    The fields are merged from the member reports (``ingest.events.record``): the fullest speaker list, the
+    most complete titles and affiliations, the most common name, date, venue and theme. ``id`` is stable:
+    when two events merge the older id is kept and the other is listed in ``merged_from``.
+    """
+
+    id: str
+    status: str = "held"  # held (a report says it took place) | announced (previews only so far)
+    name: str | None = None
+    names: list[str] = field(default_factory=list)  # every name the reports give, in any language
+    event_type: str | None = None
+    event_date: str | None = None
+    venue: str | None = None
+    theme: str | None = None
+    organizers: list[str] = field(default_factory=list)
+    speakers: list[Speaker] = field(default_factory=list)
+    aka: dict[str, list[str]] = field(default_factory=dict)  # speaker key -> other written forms of the name
+    cities: list[str] = field(default_factory=list)
+    city_pairs: list[list[str]] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    reports: list[EventMember] = field(default_factory=list)
+    first_seen: str = ""
+    last_updated: str = ""
+    merged_from: list[str] = field(default_factory=list)  # ids of events merged into this one
+    history: list[str] = field(default_factory=list)  # merges and splits, one line each
+    keys: list[str] = field(default_factory=list)  # blocking keys: which new reports to compare with it
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(m.source for m in self.reports if m.source))
+
+    @property
+    def languages(self) -> list[str]:
+        return list(dict.fromkeys(m.language for m in self.reports if m.language))
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return [m.doc_id for m in self.reports]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["speakers"] = [Speaker.from_dict(s) for s in kwargs.get("speakers") or []]
+        kwargs["reports"] = [EventMember.from_dict(m) for m in kwargs.get("reports") or []]
+        return cls(**kwargs)

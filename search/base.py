@@ -23,6 +23,10 @@ Semantics every backend must honour (the contract suite in ``tests/search/contra
   id and never changes; ``changed_at`` is set whenever the content hash changes. A document that brings its own
   stamps (copied from another store by ``reindex``, or restored) keeps them, so a copy is never "new".
   ``indexed_since`` / ``changed_since`` filter on them (inclusive); ``event_ids`` matches any of the ids.
+- ``collapse`` returns one hit per event (the best-matching report; documents without an event id are their
+  own row); ``total`` then counts rows, and ``Hit.group_size`` says how many matching reports a row stands for.
+- Events (``search/events.py``): ``get_event(id)`` also finds an event by an id merged into it;
+  ``search_events(query)`` applies the same text and filters to event records (see ``search.events``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.models import Document, store_stamp
+from ingest.models import Document, Event, store_stamp
 
 class BackendConfigError(ValueError):
     """A store setting a user can fix (bad URL, credentials, index name); the message says how."""
@@ -66,6 +70,8 @@ class Query:
     limit: int = 20
     offset: int = 0
     facets: bool = False
+    collapse: bool = False  # one hit per event (see the module docstring)
+    event_status: str | None = None  # search_events only: "held" or "announced"
 
 
 @dataclass
@@ -87,6 +93,7 @@ class Hit:
     speakers: list[str] = field(default_factory=list)
     event_id: str | None = None
     indexed_at: str | None = None
+    group_size: int = 1  # with Query.collapse: matching reports of this event
 
 
 def event_hit_fields(event: dict[str, Any] | None) -> dict[str, Any]:
@@ -126,6 +133,14 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     histogram: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class EventSearchResult:
+    """Events matching a query (``SearchBackend.search_events``)."""
+
+    total: int
+    events: list[Event]
 
 
 @dataclass
@@ -179,6 +194,29 @@ class SearchBackend(abc.ABC):
             if doc is not None:
                 out[i] = doc.content_hash
         return out
+
+    # events (implemented in search/events_sqlite.py and search/events_elastic.py; protocol: ingest.events.store)
+
+    def get_event(self, event_id: str) -> Event | None:
+        """Return an event by id, or the event that id was merged into."""
+        raise NotImplementedError(f"{type(self).__name__} stores no events")
+
+    def search_events(self, query: Query) -> EventSearchResult:
+        """Return the events matching a query's text and filters (``search.events`` has the semantics)."""
+        raise NotImplementedError(f"{type(self).__name__} stores no events")
+
+    def set_document_events(self, moves: dict[str, str | None]) -> int:
+        """Give stored documents a new event id (after a merge or split); return how many were rewritten."""
+        docs = []
+        for doc_id, event_id in moves.items():
+            doc = self.get(doc_id)
+            if doc is not None and doc.event_id != event_id:
+                doc.event_id = event_id
+                doc.content_hash = doc.compute_hash()
+                docs.append(doc)
+        if docs:
+            self.upsert(docs)
+        return len(docs)
 
     def close(self) -> None:
         """Release resources."""

@@ -52,6 +52,7 @@ from search.base import (
     legacy_stamp,
     write_stamps,
 )
+from search.events_elastic import ElasticsearchEvents
 from search.text import (
     extra_search_text,
     fold,
@@ -113,6 +114,7 @@ MAPPINGS: dict[str, Any] = {
         "indexed_at": {"type": "date"},  # first indexed (kept on updates); see search.base.write_stamps
         "changed_at": {"type": "date"},
         "event_id": KEYWORD,
+        "group_key": KEYWORD,  # the event id, else the document id: what Query.collapse collapses on
         "content_hash": {"type": "keyword", "index": False},
         "date": _date(),
         "event": {"type": "object", "enabled": False},  # the full EventReport, for round trips
@@ -273,7 +275,7 @@ class DeadLetterStore:
 # the backend
 
 
-class ElasticsearchBackend(SearchBackend):
+class ElasticsearchBackend(ElasticsearchEvents, SearchBackend):
     """Search backend on an Elasticsearch 8 cluster, behind versioned read/write aliases."""
 
     def __init__(
@@ -359,6 +361,12 @@ class ElasticsearchBackend(SearchBackend):
             name=f"{self.prefix}-template", index_patterns=[f"{self.prefix}-v*"], priority=100,
             template={"settings": INDEX_SETTINGS, "mappings": MAPPINGS},
         )
+        if "group_key" in missing:  # documents written before collapsing existed get their key
+            self.client.update_by_query(
+                index=f"{self.prefix}-v*", refresh=True, conflicts="proceed",
+                query={"bool": {"must_not": {"exists": {"field": "group_key"}}}},
+                script={"source": "ctx._source.group_key = ctx._source.event_id != null ? ctx._source.event_id"
+                                  " : ctx._source.id", "lang": "painless"})
 
     def _create_index(self, name: str, with_aliases: bool) -> None:
         """Create one versioned index (the template supplies settings and mappings); tolerate a racing twin."""
@@ -438,6 +446,7 @@ class ElasticsearchBackend(SearchBackend):
         names = list(self.client.indices.get(index=f"{self.prefix}-v*", allow_no_indices=True, expand_wildcards="all"))
         if names:
             self.client.indices.delete(index=",".join(names))
+        self.drop_events_index()
         try:
             self.client.indices.delete_index_template(name=f"{self.prefix}-template")
         except NotFoundError:
@@ -623,11 +632,16 @@ class ElasticsearchBackend(SearchBackend):
         }
         if query.facets:
             body["aggs"] = facet_aggregations()
+        if query.collapse:  # one row per event: the best report, the number of rows, each row's reports
+            body["collapse"] = {"field": "group_key", "inner_hits": {"name": "reports", "size": 0}}
+            body.setdefault("aggs", {})["rows"] = {"cardinality": {"field": "group_key", "precision_threshold": 40000}}
         response = self.client.search(index=self.read_alias, **body)
         result = SearchResult(
             total=int(response["hits"]["total"]["value"]),
             hits=[source_to_hit(h, query.text) for h in response["hits"]["hits"]],
         )
+        if query.collapse:
+            result.total = int(response["aggregations"]["rows"]["value"])
         if query.facets:
             result.facets = read_facets(response["aggregations"])
             result.histogram = read_histogram(response["aggregations"])
@@ -678,7 +692,7 @@ def document_source(doc: Document) -> dict[str, Any]:
         "id": doc.id, "url": doc.url, "source": doc.source, "title": doc.title, "text": doc.text,
         "language": doc.language, "published": doc.published, "fetched_at": doc.fetched_at or None,
         "content_hash": doc.content_hash or doc.compute_hash(), "date": doc.date, "ingested_at": utc_now(),
-        "event_id": doc.event_id,
+        "event_id": doc.event_id, "group_key": doc.event_id or doc.id,
         "event": doc.event.to_dict() if doc.event else None,
     }
     source.update(event_fields(doc.event))
@@ -734,6 +748,7 @@ def source_to_hit(hit: dict[str, Any], query_text: str) -> Hit:
         snippet=make_snippet(source.get("text") or "", query_text), event_type=source.get("event_type"),
         is_event_report=bool(source.get("is_event_report")), event_id=source.get("event_id"),
         indexed_at=source.get("indexed_at"), **event_hit_fields(source.get("event")),
+        group_size=int(hit.get("inner_hits", {}).get("reports", {}).get("hits", {}).get("total", {}).get("value", 1)),
     )
 
 

@@ -27,4 +27,25 @@ def reindex(
         total.add(target.upsert(batch))
         if progress is not None:
             progress(total)
+    copy_events(source, target, batch_size)
     return total
+
+
+def copy_events(source: SearchBackend, target: SearchBackend, batch_size: int = 500) -> int:
+    """Copy every event record and split rule of ``source`` into ``target`` (ids kept); return the events copied.
+
+    Documents keep their event ids in a copy, so the events they point to come along with them.
+    """
+    if not all(hasattr(b, "iter_events") for b in (source, target)):
+        return 0
+    copied = 0
+    events = source.iter_events()
+    while batch := list(islice(events, batch_size)):
+        target.save_events(batch)
+        copied += len(batch)
+    by_reason: dict[str, list[tuple[str, str]]] = {}
+    for doc_a, doc_b, reason in source.iter_event_rules():
+        by_reason.setdefault(reason, []).append((doc_a, doc_b))
+    for reason, pairs in by_reason.items():
+        target.add_event_rules(pairs, reason)
+    return copied

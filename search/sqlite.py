@@ -37,6 +37,7 @@ from search.base import (
     legacy_stamp,
     write_stamps,
 )
+from search.events_sqlite import SQLiteEvents
 from search.text import (
     cjk_bigrams,
     extra_search_text,
@@ -129,7 +130,7 @@ class SchemaVersionError(RuntimeError):
     """The store was written by a newer coopwatch than this one."""
 
 
-class SQLiteBackend(SearchBackend):
+class SQLiteBackend(SQLiteEvents, SearchBackend):
     """Search backend on one SQLite file (WAL mode, FTS5); safe to share between threads."""
 
     def __init__(self, path: str) -> None:
@@ -164,6 +165,7 @@ class SQLiteBackend(SearchBackend):
         with self._lock:
             self._conn.executescript(INDEXES_V3)
             self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._ensure_event_schema()  # event records (search/events_sqlite.py)
 
     def _add_stamp_columns(self) -> None:
         """Add the event id and store timestamps (schema 3); an existing document counts as indexed when fetched."""
@@ -338,6 +340,8 @@ class SQLiteBackend(SearchBackend):
     def search(self, query: Query) -> SearchResult:
         """Run a query: FTS5 match ranked by bm25 when there is text, else newest date first."""
         matched = MatchedSet.for_query(query)
+        if query.collapse:
+            return self._collapsed_search(matched, query)  # one row per event (search/events_sqlite.py)
         with self._lock:
             counted = self._materialized(matched) if query.facets else matched
             total = int(self._conn.execute(f"SELECT count(*) {counted.sql}", counted.params).fetchone()[0])

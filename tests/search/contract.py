@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from ingest.models import Document, EventReport, Speaker, doc_id, store_stamp
+from ingest.models import Document, Event, EventMember, EventReport, Speaker, doc_id, store_stamp
 from search.base import FACET_NAMES, Query, SearchBackend, SearchResult, UpsertStats
 
 # ---------------------------------------------------------------------------------------------------------
@@ -633,3 +633,146 @@ class BackendContract:
         assert [tuple(x) for x in histogram] == [("2024-03", 1), ("2024-04", 1), ("2024-05", 1)]
         filtered = backend.search(Query(facets=True, language="zh")).histogram
         assert [tuple(x) for x in filtered] == [("2024-04", 1)]
+
+    # events: collapsed searches, event records (search/events.py) ---------------------------------------
+
+    def event_docs(self, backend: SearchBackend) -> dict[str, Document]:
+        """Index four reports: two of evt-a (English and Chinese), one of evt-b, one without an event."""
+        docs = {
+            "a_en": make_doc("a_en", "Harbour symposium on renewal", "Renewal symposium report.",
+                             event_date="2024-03-12"),
+            "a_zh": make_doc("a_zh", "城市更新研讨会", "研讨会报道。", language="zh", source="thinktank-c",
+                             event_date="2024-03-12"),
+            "b_en": make_doc("b_en", "Delta forum on renewal", "Forum on renewal.", event_date="2024-05-02"),
+            "n_en": make_doc("n_en", "Renewal statistics", "Renewal figures."),
+        }
+        docs["a_en"].event_id = docs["a_zh"].event_id = "evt-a"
+        docs["b_en"].event_id = "evt-b"
+        for doc in docs.values():
+            doc.content_hash = doc.compute_hash()
+        self.index(backend, list(docs.values()))
+        return docs
+
+    def test_collapse_gives_one_row_per_event(self, backend):
+        docs = self.event_docs(backend)
+        result = backend.search(Query(collapse=True))
+        assert result.total == 3
+        assert sorted((h.event_id or "-", h.group_size) for h in result.hits) == [("-", 1), ("evt-a", 2), ("evt-b", 1)]
+        assert backend.search(Query(text="renewal")).total == 3
+        text = backend.search(Query(text="renewal", collapse=True))
+        assert text.total == 3 and {h.event_id for h in text.hits} == {"evt-a", "evt-b", None}
+        page = backend.search(Query(collapse=True, limit=2, offset=2))
+        assert page.total == 3 and len(page.hits) == 1
+        assert keys_of(backend.search(Query(collapse=True, language="zh")), docs) == {"a_zh"}
+
+    def saved_events(self, backend: SearchBackend) -> dict[str, Event]:
+        """Store two invented events, one merged from another id, and return them by id."""
+        speakers = [Speaker("Albert Fong", title="Chairman", affiliation="Harbour Institute", key="person:albert-fong"),
+                    Speaker("Zhou Jianping", affiliation="Donghai Academy", key="person:zhou-jianping")]
+        held = Event(
+            id="evt-held", status="held", name="Shanghai–Hong Kong Symposium on Urban Renewal",
+            names=["Shanghai–Hong Kong Symposium on Urban Renewal", "沪港城市更新研讨会"], event_type="symposium",
+            event_date="2025-03-12", venue="Harbourfront Centre", theme="Renewing old neighbourhoods",
+            organizers=["Harbour Institute", "Donghai Academy"], speakers=speakers,
+            aka={"person:zhou-jianping": ["周建平"]}, cities=["Shanghai", "Hong Kong"],
+            city_pairs=[["Hong Kong", "Shanghai"]], topics=["urban"], merged_from=["evt-old"],
+            reports=[EventMember("d1", source="harbour", language="en", title="Symposium report"),
+                     EventMember("d2", source="donghai", language="zh", title="沪港研讨会在港举行")],
+            first_seen="2025-03-14T00:00:00.000+00:00", last_updated="2025-03-20T00:00:00.000+00:00",
+            keys=["month:2025-03", "edition:5"])
+        announced = Event(
+            id="evt-next", status="announced", name="Delta Youth Forum", names=["Delta Youth Forum"],
+            event_type="forum", event_date="2027-04-17", cities=["Shanghai", "Macao"],
+            reports=[EventMember("d3", source="donghai", language="zh", title="预告：青年论坛", status="announced")],
+            first_seen="2026-10-28T00:00:00.000+00:00", last_updated="2026-10-28T00:00:00.000+00:00",
+            keys=["month:2027-04"])
+        backend.save_events([held, announced])
+        self.refresh(backend)
+        return {"evt-held": held, "evt-next": announced}
+
+    def find_events(self, backend: SearchBackend, **query: Any) -> set[str]:
+        return {e.id for e in backend.search_events(Query(**query)).events}
+
+    def test_event_round_trips_and_is_found_by_merged_id(self, backend):
+        saved = self.saved_events(backend)
+        assert backend.get_event("evt-held").to_dict() == saved["evt-held"].to_dict()
+        assert backend.get_event("evt-old").id == "evt-held"
+        assert backend.get_event("evt-none") is None
+        assert sorted(e.id for e in backend.iter_events()) == ["evt-held", "evt-next"]
+
+    def test_events_for_grouping_by_key_and_member(self, backend):
+        self.saved_events(backend)
+        assert [e.id for e in backend.event_candidates(["edition:5", "month:1999-01"])] == ["evt-held"]
+        assert [e.id for e in backend.event_candidates(["month:2025-03", "month:2027-04"])] == ["evt-next", "evt-held"]
+        assert backend.event_candidates(["edition:6"]) == []
+        assert backend.events_of_documents(["d1", "d3", "d9"]) == {"d1": "evt-held", "d3": "evt-next"}
+
+    def test_events_replace_and_delete(self, backend):
+        saved = self.saved_events(backend)
+        changed = saved["evt-next"]
+        changed.status, changed.event_date = "held", "2027-04-18"
+        backend.save_events([changed])
+        self.refresh(backend)
+        assert backend.get_event("evt-next").status == "held"
+        assert self.find_events(backend, event_status="held") == {"evt-held", "evt-next"}
+        backend.delete_events(["evt-next"])
+        self.refresh(backend)
+        assert backend.get_event("evt-next") is None and self.find_events(backend) == {"evt-held"}
+
+    def test_search_events_text_in_both_languages(self, backend):
+        self.saved_events(backend)
+        assert self.find_events(backend, text="renewal symposium") == {"evt-held"}
+        assert self.find_events(backend, text="沪港") == {"evt-held"}
+        assert self.find_events(backend, text="周建平") == {"evt-held"}
+        assert self.find_events(backend, text="youth") == {"evt-next"}
+        assert self.find_events(backend, text="nothingatall") == set()
+
+    def test_search_events_filters(self, backend):
+        self.saved_events(backend)
+        assert self.find_events(backend, event_status="announced") == {"evt-next"}
+        assert self.find_events(backend, since="2026") == {"evt-next"}
+        assert self.find_events(backend, until="2025-03") == {"evt-held"}
+        assert self.find_events(backend, cities=["macao"]) == {"evt-next"}
+        assert self.find_events(backend, pair=("Shanghai", "Hong Kong")) == {"evt-held"}
+        assert self.find_events(backend, speaker="fong albert") == {"evt-held"}
+        assert self.find_events(backend, speaker="周建平") == {"evt-held"}
+        assert self.find_events(backend, speaker="x", speaker_key="person:zhou-jianping") == {"evt-held"}
+        assert self.find_events(backend, org="donghai") == {"evt-held"}
+        assert self.find_events(backend, sources=["donghai"]) == {"evt-held", "evt-next"}
+        assert self.find_events(backend, sources=["harbour"], language="zh") == {"evt-held"}
+        assert self.find_events(backend, event_type="FORUM") == {"evt-next"}
+        assert self.find_events(backend, topic="urban") == {"evt-held"}
+        assert self.find_events(backend, event_ids=["evt-old"]) == {"evt-held"}
+        assert self.find_events(backend, changed_since="2026-01-01T00:00:00Z") == {"evt-next"}
+
+    def test_search_events_newest_first_and_paged(self, backend):
+        self.saved_events(backend)
+        result = backend.search_events(Query(limit=1))
+        assert result.total == 2 and [e.id for e in result.events] == ["evt-next"]
+        assert [e.id for e in backend.search_events(Query(limit=1, offset=1)).events] == ["evt-held"]
+
+    def test_event_rules_keep_documents_apart(self, backend):
+        backend.add_event_rules([("d2", "d1"), ("d1", "d3")], "split from evt-held")
+        self.refresh(backend)
+        assert backend.event_rules(["d1"]) == [("d1", "d2"), ("d1", "d3")]
+        assert backend.event_rules(["d3"]) == [("d1", "d3")]
+        assert backend.event_rules(["d9"]) == []
+
+    def test_set_document_events_rewrites_stored_documents(self, backend):
+        docs = self.event_docs(backend)
+        assert backend.set_document_events({docs["a_zh"].id: "evt-b", "missing": "evt-b"}) == 1
+        self.refresh(backend)
+        assert self.find(backend, docs, event_ids=["evt-b"]) == {"a_zh", "b_en"}
+
+    def test_reindex_copies_events_and_rules(self, backend, second_backend):
+        from search.reindex import reindex
+
+        self.event_docs(backend)
+        self.saved_events(backend)
+        backend.add_event_rules([("d1", "d2")], "split")
+        self.refresh(backend)
+        reindex(backend, second_backend)
+        self.refresh(second_backend)
+        assert second_backend.get_event("evt-old").id == "evt-held"
+        assert second_backend.event_rules(["d1"]) == [("d1", "d2")]
+        assert {h.event_id for h in second_backend.search(Query(collapse=True)).hits} == {"evt-a", "evt-b", None}
