@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PIP_FLAGS ?= -q --disable-pip-version-check
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1  # the browser tests use Debian's chromium; never download one
 
-.PHONY: run test venv venv-test es-start es-wait es-stop es-status bench clean help
+.PHONY: run serve test venv venv-test es-start es-wait es-stop es-status bench clean help
 
 help:
 	@echo "make run    - install into .venv, serve the bundled demo sites on 127.0.0.1, crawl, index, search"
+	@echo "make serve  - web page and JSON API over the demo store that make run leaves: http://127.0.0.1:8000/"
 	@echo "make test   - install test extras into .venv and run the whole test suite"
 	@echo "make bench  - run the benchmarks in bench/ (tables on stdout, results in bench/results/)"
 	@echo "make es-start / es-wait / es-stop - a local Elasticsearch 8 node from Maven Central (no Docker)"
@@ -30,6 +32,9 @@ venv-test: $(VENV)/.test
 
 run: venv
 	$(BIN)/python -m coopwatch.quickstart
+
+serve: venv
+	$(BIN)/coopwatch serve
 
 test: venv-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
