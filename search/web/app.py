@@ -2,7 +2,8 @@
 
     app = create_app(WebServices(backend=open_backend("var/coopwatch.sqlite")), api_key=None)
 
-With an ``api_key`` every route except ``/healthz``, ``/login`` and the static files needs it: API clients
+With an ``api_key`` every route except ``/healthz``, ``/login``, ``/openapi.json`` (no data) and the static
+files needs it: API clients
 send ``X-API-Key: <key>`` (or ``Authorization: Bearer <key>``); a browser signs in once at ``/login``,
 which keeps the key in an HttpOnly, SameSite=Strict cookie.
 """
@@ -59,6 +60,7 @@ def create_app(services: WebServices, api_key: str | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     add_error_handlers(app)
+    document_vocabularies(app, services)
     app.add_middleware(BoundedRequests)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so refusals get the headers too
     return app
@@ -70,6 +72,26 @@ def make_templates() -> Jinja2Templates:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     pages.register_filters(env)
     return Jinja2Templates(env=env)
+
+
+def document_vocabularies(app: FastAPI, services: WebServices) -> None:
+    """List the known event types and topics in the schema, as the enums the type and topic filters accept."""
+    vocabularies = {"type": services.event_types, "topic": services.topics}
+    make_schema = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = make_schema()
+            for path in schema["paths"].values():
+                for param in path.get("get", {}).get("parameters", []):
+                    known = vocabularies.get(param["name"])
+                    if known and param["in"] == "query":
+                        param["schema"] = {"anyOf": [{"type": "string", "enum": ["", *known]}, {"type": "null"}],
+                                           "title": param["schema"].get("title")}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # errors ----------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The API key: required on every route but /healthz, /login and static files when the server has one."""
+"""The API key: when the server has one, every route but /healthz, /login, /openapi.json and static files needs it."""
 
 from __future__ import annotations
 

@@ -25,6 +25,8 @@ MAX_WINDOW = 10_000  # deepest result reachable by paging (offset + limit), as i
 PAGE_SIZE = 20
 LANGUAGES = ("en", "zh")
 DATE_FORMATS = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
+DATE_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"  # and a real date (checked after)
+REPEATABLE = ("source", "city")
 FILTER_PARAMS = ("q", "source", "since", "until", "lang", "city", "pair", "speaker", "org", "type", "topic",
                  "events_only", "sort")
 
@@ -148,19 +150,23 @@ def check_vocabulary(param: str, value: str | None, known: tuple[str, ...]) -> N
 
 
 def reject_unknown(request: Request, known: tuple[str, ...]) -> None:
-    """Refuse query parameters this route does not know (a typo would otherwise be silently ignored)."""
+    """Refuse query parameters this route does not know (a typo would otherwise be silently ignored),
+    and a single-valued one given more than once (which value was meant?)."""
     unknown = sorted(set(request.query_params) - set(known))
     if unknown:
         raise BadParameter(unknown[0][:40], f"unknown parameter; known: {', '.join(known)}", status=400)
+    for name in known:
+        if name not in REPEATABLE and len(request.query_params.getlist(name)) > 1:
+            raise BadParameter(name, "given more than once; only source and city may repeat", status=400)
 
 
 def search_filters(
     q: Annotated[str, Param(max_length=MAX_QUERY_CHARS, description="words to find (English or Chinese); "
                                                                      "words are ANDed, never query syntax")] = "",
     source: Annotated[list[str], Param(description="only these sources (repeatable)")] = [],  # noqa: B006
-    since: Annotated[str | None, Param(max_length=10, description="on or after: YYYY-MM-DD, YYYY-MM or YYYY "
+    since: Annotated[str | None, Param(pattern=DATE_PATTERN, description="on or after: YYYY-MM-DD, YYYY-MM or YYYY "
                                                                   "(event date, else publication date)")] = None,
-    until: Annotated[str | None, Param(max_length=10, description="on or before: YYYY-MM-DD, YYYY-MM or YYYY")] = None,
+    until: Annotated[str | None, Param(pattern=DATE_PATTERN, description="on or before: YYYY-MM-DD, YYYY-MM or YYYY")] = None,
     lang: Annotated[Literal["en", "zh", ""] | None, Param(description="only this language (empty: any)")] = None,
     city: Annotated[list[str], Param(description="involves this city (repeatable: any of them)")] = [],  # noqa: B006
     pair: Annotated[str | None, Param(max_length=MAX_VALUE_CHARS,

@@ -33,10 +33,15 @@ class NotFound(Exception):
 # search ----------------------------------------------------------------------------------------------------
 
 
-def run_search(services: WebServices, filters: Filters, limit: int, offset: int, facets: bool) -> SearchResult:
-    """Check a search against the vocabularies and paging window, then run it."""
+def check_filters(services: WebServices, filters: Filters) -> None:
+    """Refuse an event type or topic outside the structurer's vocabularies."""
     check_vocabulary("type", filters.type, services.event_types)
     check_vocabulary("topic", filters.topic, services.topics)
+
+
+def run_search(services: WebServices, filters: Filters, limit: int, offset: int, facets: bool) -> SearchResult:
+    """Check a search against the vocabularies and paging window, then run it."""
+    check_filters(services, filters)
     check_window(limit, offset)
     return services.backend.search(filters.to_query(services.person_key, limit, offset, facets))
 
@@ -245,6 +250,7 @@ class PairsView:
 
 def pairs_view(services: WebServices, filters: Filters, period: str) -> PairsView:
     """Count event reports per city pair for the filters' date range, overall and per year or month."""
+    check_filters(services, filters)
     base = filters.changed(events_only=True).to_query(services.person_key, limit=0, facets=True)
     overall = services.backend.search(base)
     periods = period_labels(overall.histogram, period)
