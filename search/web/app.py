@@ -122,7 +122,10 @@ def add_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": ("request",), "msg": "invalid request"}
         param = str(first["loc"][-1]) if first.get("loc") else "request"
-        return error_response(request, 422, f"{param}: {first['msg']}", param)
+        message = first["msg"]
+        if first.get("type") == "string_pattern_mismatch" and param in ("since", "until"):
+            message = f"{str(first.get('input'))[:40]!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"
+        return error_response(request, 422, f"{param}: {message}", param)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

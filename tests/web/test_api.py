@@ -129,6 +129,8 @@ def test_bad_input_is_a_clear_4xx(client, params, status, param):
     error = error_of(client.get("/api/search", params=params), status)
     assert error["param"] == param and error["status"] == status
     assert error["message"].startswith(f"{param}:") and len(error["message"]) > len(param) + 5
+    if param in ("since", "until"):
+        assert "YYYY-MM-DD" in error["message"] or "is after" in error["message"]
 
 
 @pytest.mark.parametrize("text", NASTY_QUERIES)
