@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from typing import Annotated, Literal
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
@@ -87,6 +87,9 @@ def search_page(
 ) -> Response:
     """The search page: query box, filters, facet counts, results with highlights, chart, paging."""
     reject_unknown(request, (*FILTER_PARAMS, "page"))
+    canonical = filters.url("/", page=page if page > 1 else None)
+    if not same_query(request, canonical):
+        return RedirectResponse(canonical, status_code=303)
     services = services_of(request)
     result = views.run_search(services, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE, facets=True)
     facets = [(name, views.FACET_LABELS[name], views.facet_links(filters, name, result.facets.get(name, [])))
@@ -99,6 +102,12 @@ def search_page(
         "chart": charts.time_chart(result.histogram, filters), "first": (page - 1) * PAGE_SIZE + 1,
         "chips": active_filters(filters), "event_types": services.event_types, "topics": services.topics,
     })
+
+
+def same_query(request: Request, url: str) -> bool:
+    """Tell whether a request already has the canonical query of ``url`` (a form sends empty fields too)."""
+    wanted = sorted(parse_qs(urlsplit(url).query, keep_blank_values=True).items())
+    return sorted(parse_qs(request.url.query, keep_blank_values=True).items()) == wanted
 
 
 def active_filters(filters: Filters) -> list[tuple[str, str, str]]:
@@ -140,6 +149,9 @@ def cooperation_page(
 ) -> Response:
     """The cooperation view: city pairs as a matrix sized by event count, filterable by period."""
     reject_unknown(request, (*FILTER_PARAMS, "period"))
+    canonical = filters.url("/cooperation", period=period if period != "year" else None)
+    if not same_query(request, canonical):
+        return RedirectResponse(canonical, status_code=303)
     view = views.pairs_view(services_of(request), filters, period)
     years = views.event_years(services_of(request)) if filters.since or filters.until else view.periods
     return render(request, "cooperation.html", {
