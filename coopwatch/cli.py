@@ -170,6 +170,7 @@ def _add_simple(sub) -> None:
                                    "uvicorn. Beyond localhost an API key is required: set COOPWATCH_API_KEY.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
+    p.add_argument("--store", default=argparse.SUPPRESS, help="store to serve (same as the global --store)")
     p = sub.add_parser("structure", help="print the event report of a saved HTML page (store untouched)")
     p.add_argument("file", help="saved HTML file")
     p.add_argument("--url", help="the page's URL (helps date and metadata extraction)")
