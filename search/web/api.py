@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Query as Param
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ingest.models import Speaker
@@ -369,6 +369,6 @@ def source_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/healthz", response_model=Health, summary="Store reachable", responses={503: {"model": ErrorResponse}})
-def healthz(request: Request) -> Health | JSONResponse:
+def healthz(request: Request) -> Health:
     """Answer ok with the document count when the store answers; 503 otherwise."""
     return Health(status="ok", documents=services_of(request).backend.count())

@@ -11,6 +11,7 @@ which keeps the key in an HttpOnly, SameSite=Strict cookie.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import jinja2
@@ -145,19 +146,27 @@ def add_error_handlers(app: FastAPI) -> None:
             message = f"nothing at {request.url.path[:200]}"
         return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
+    async def store_unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("store unavailable: %s: %s", type(exc).__name__, exc)
+        return error_response(request, 503, f"the store cannot be reached ({type(exc).__name__}); try again shortly")
+
+    for kind in store_error_types():
+        app.add_exception_handler(kind, store_unavailable)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        if is_store_error(exc):
-            log.warning("store unavailable: %s: %s", type(exc).__name__, exc)
-            return error_response(request, 503, f"the store cannot be reached ({type(exc).__name__}); try again shortly")
         log.exception("unexpected error on %s", request.url.path)
         return error_response(request, 500, "internal error: the server log has the details")
 
 
-def is_store_error(exc: BaseException) -> bool:
-    """Tell whether an exception says the store (Elasticsearch or SQLite) could not answer."""
-    module = type(exc).__module__
-    return isinstance(exc, ConnectionError) or module.startswith(("elasticsearch", "elastic_transport", "sqlite3"))
+def store_error_types() -> tuple[type[BaseException], ...]:
+    """Return the exceptions that mean the store (SQLite or Elasticsearch) could not answer."""
+    kinds: list[type[BaseException]] = [sqlite3.Error, ConnectionError]
+    try:
+        from elastic_transport import TransportError  # connection refused, timeouts (the es extra)
+    except ImportError:
+        return tuple(kinds)
+    return (*kinds, TransportError)
 
 
 # middleware ------------------------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ def cooperation_page(
 def sources_page(request: Request) -> Response:
     """Health per source, with warnings for sources that went quiet."""
     reject_unknown(request, ())
-    return render(request, "sources.html", {"rows": views.sources_view(services_of(request))})
+    services = services_of(request)
+    return render(request, "sources.html", {"rows": views.sources_view(services), "store": services.store_label})
 
 
 # sign-in (only when the server has an API key) -------------------------------------------------------------

@@ -258,7 +258,7 @@ def pairs_view(services: WebServices, filters: Filters, period: str) -> PairsVie
         raise BadParameter("period", f"{len(periods)} {period}s have events: narrow since/until or use period=year")
     counts = {label: pair_counts(services.backend.search(replace(base, since=label, until=label)))
               for label in periods}
-    pairs = [PairRow(pair_cities(value), total, {p: counts[p].get(value, 0) for p in periods})
+    pairs = [PairRow(parse_pair(value), total, {p: counts[p].get(value, 0) for p in periods})
              for value, total in overall.facets.get("city_pair", [])]
     return PairsView(filters, period, periods, pairs, overall.total)
 
@@ -272,11 +272,6 @@ def event_years(services: WebServices) -> list[str]:
 def pair_counts(result: SearchResult) -> dict[str, int]:
     """Return {"A|B": events} from a faceted result."""
     return dict(result.facets.get("city_pair", []))
-
-
-def pair_cities(value: str) -> tuple[str, str]:
-    """Return the two cities of a facet value "A|B"."""
-    return parse_pair(value)
 
 
 def period_labels(histogram: list[tuple[str, int]], period: str) -> list[str]:

@@ -77,7 +77,7 @@ def web_documents() -> dict[str, Document]:
         id=doc_id(url), url=url, source="thinktank-a", language="en", published="2025-01-10",
         title=f"{HOSTILE} Hostile Hong Kong report", text=f"Hong Kong {HOSTILE} body <b onmouseover=alert(2)>x</b>",
         event=report("forum", "2025-01-10", f"{HOSTILE} Forum",
-                     [speaker(f"{HOSTILE}Eve", f'person:"><script>alert(8)</script>', "<b onmouseover=alert(3)>Chief</b>",
+                     [speaker(f"{HOSTILE}Eve", 'person:"><script>alert(8)</script>', "<b onmouseover=alert(3)>Chief</b>",
                               "<script>alert(4)</script>Lab")],
                      ["Hong Kong", "<script>alert(6)</script>"], [["Hong Kong", "<svg onload=alert(5)>"]], ["finance"],
                      venue='<iframe src="javascript:alert(9)"></iframe>', organizers=["<svg onload=alert(10)>Org"],

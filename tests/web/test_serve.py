@@ -98,6 +98,17 @@ def test_serve_refuses_a_public_address_without_a_key(tmp_path):
     assert not (tmp_path / "s.sqlite").exists()  # refused before anything was opened
 
 
+def test_a_store_that_stops_answering_is_a_503_not_a_crash(settings):
+    backend = SQLiteBackend(settings.store)
+    client = app_client(settings, backend)
+    assert client.get("/healthz").status_code == 200
+    backend.close()  # the store goes away under the running app
+    for url in ("/healthz", "/api/search?q=port"):
+        response = client.get(url)
+        assert response.status_code == 503 and "store cannot be reached" in response.json()["error"]["message"]
+    assert client.get("/?q=port").status_code == 503
+
+
 # paging and links ------------------------------------------------------------------------------------------
 
 
