@@ -72,6 +72,8 @@ class HitOut(BaseModel):
     cities: list[str]
     city_pairs: list[list[str]]
     speakers: list[str]
+    event_id: str | None = Field(None, description="the event this report belongs to (shared by its other reports)")
+    indexed_at: str | None = Field(None, description="when the store first indexed it")
     links: Links
 
 
@@ -135,6 +137,7 @@ class ReportRef(BaseModel):
     source: str
     language: str | None
     date: str | None
+    links: Links | None = None
 
 
 class DocumentResponse(BaseModel):
@@ -148,6 +151,9 @@ class DocumentResponse(BaseModel):
     date: str | None
     fetched_at: str
     content_hash: str
+    event_id: str | None = Field(description="the event this report belongs to")
+    indexed_at: str = Field(description="when the store first indexed it")
+    changed_at: str = Field(description="when the store last saw its content change")
     event: EventOut | None
     report: list[EvidenceOut] = Field(description="the event report's filled fields, each with its evidence")
     same_event: list[ReportRef] = Field(description="other stored reports of the same event")
@@ -243,10 +249,11 @@ def document_out(view: DocumentView) -> DocumentResponse:
         event = EventOut(**data)
     return DocumentResponse(
         id=doc.id, url=doc.url, source=doc.source, title=doc.title, text=doc.text, language=doc.language,
-        published=doc.published, date=doc.date, fetched_at=doc.fetched_at, content_hash=doc.content_hash, event=event,
+        published=doc.published, date=doc.date, fetched_at=doc.fetched_at, content_hash=doc.content_hash,
+        event_id=doc.event_id, indexed_at=doc.indexed_at, changed_at=doc.changed_at, event=event,
         report=[EvidenceOut(field=r.field, value=r.value, evidence=r.evidence) for r in view.report],
-        same_event=[ReportRef(id=h.id, title=h.title, url=h.url, source=h.source, language=h.language, date=h.date)
-                    for h in view.same_event],
+        same_event=[ReportRef(id=h.id, title=h.title, url=h.url, source=h.source, language=h.language, date=h.date,
+                              links=links_for(h.id)) for h in view.same_event],
         links=links_for(doc.id),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest.models import Document, Speaker
@@ -143,12 +143,11 @@ def report_rows(doc: Document) -> list[EvidenceRow]:
 
 
 def same_event_reports(services: WebServices, doc: Document) -> list[Hit]:
-    """Return the other stored reports of this document's event (needs event ids in the store)."""
-    event_id = getattr(doc, "event_id", None)
-    if not event_id or "event_ids" not in {f.name for f in fields(Query)}:
+    """Return the other stored reports of this document's event (oldest first; none without an event id)."""
+    if not doc.event_id:
         return []
-    result = services.backend.search(Query(event_ids=[event_id], limit=50))  # type: ignore[call-arg]
-    return [hit for hit in result.hits if hit.id != doc.id]
+    result = services.backend.search(Query(event_ids=[doc.event_id], limit=50, sort="date"))
+    return sorted((hit for hit in result.hits if hit.id != doc.id), key=lambda h: h.date or "")
 
 
 # one person ------------------------------------------------------------------------------------------------

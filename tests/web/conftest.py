@@ -72,6 +72,7 @@ def web_documents() -> dict[str, Document]:
         "zh_news": make_doc("zh_news", "深圳发布一季度经济数据", "深圳市统计局日前发布一季度经济运行数据。",
                             source="thinktank-c", language="zh", published="2024-01-05"),
     }
+    docs["en_forum"].event_id = docs["zh_forum"].event_id = "event:shanghai-hong-kong-forum-2024"
     url = "https://thinktank-a.example.org/reports/hostile?<script>alert(7)</script>"
     docs["hostile"] = Document(
         id=doc_id(url), url=url, source="thinktank-a", language="en", published="2025-01-10",

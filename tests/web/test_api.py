@@ -40,6 +40,7 @@ def test_english_text_finds_the_forum_with_marked_snippet_and_links(client, web_
     assert hit["links"] == {"document": f"/api/documents/{hit['id']}", "page": f"/documents/{hit['id']}",
                             "archive": f"/api/documents/{hit['id']}/archive"}
     assert hit["city_pairs"] == [["Hong Kong", "Shanghai"]] and "Fan Gang" in hit["speakers"]
+    assert hit["event_id"] == "event:shanghai-hong-kong-forum-2024"
 
 
 def test_chinese_text_finds_the_chinese_report(client, web_docs):
@@ -170,7 +171,11 @@ def test_document_is_the_full_record_with_evidence_and_links(client, web_docs):
         ("Fan Gang", "President", "person:fan-gang"), ("Alice Wong", "Director", "person:alice-wong")]
     assert record["event"]["speakers"][0]["evidence"] == "Fan Gang (President) spoke."
     assert record["links"]["archive"] == f"/api/documents/{doc.id}/archive"
-    assert record["same_event"] == []
+    assert record["event_id"] == "event:shanghai-hong-kong-forum-2024"
+    assert record["indexed_at"] and record["changed_at"] == record["indexed_at"]
+    assert [r["id"] for r in record["same_event"]] == [web_docs["zh_forum"].id]  # the Chinese report of it
+    other = client.get(f"/api/documents/{web_docs['en_seminar'].id}").json()
+    assert other["event_id"] is None and other["same_event"] == []
 
 
 def test_document_errors(client):

@@ -78,6 +78,7 @@ def test_event_page_shows_fields_speakers_and_archive(client, web_docs):
     markup = Markup(text)
     hrefs = [a.get("href") for a in markup.named("a")]
     assert "/people/person%3Afan-gang" in hrefs and f"/api/documents/{doc.id}/archive" in hrefs
+    assert f"/documents/{web_docs['zh_forum'].id}" in hrefs  # the other report of the same event
     assert doc.url in hrefs and all(a.get("rel") == "noopener noreferrer nofollow"
                                     for a in markup.named("a") if a.get("href") == doc.url)
     assert_inert(markup)
