@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PIP_FLAGS ?= -q --disable-pip-version-check
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1  # the browser tests use Debian's chromium; never download one
+# the browser tests use Debian's chromium: never download one
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run serve test venv venv-test es-start es-wait es-stop es-status bench clean help
 
