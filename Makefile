@@ -48,6 +48,7 @@ bench: venv-test
 	$(BIN)/python bench/structure_speed.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/index.py $(if $(COOPWATCH_TEST_ES),--es-url $(COOPWATCH_TEST_ES))
+	$(BIN)/python bench/api.py $(if $(COOPWATCH_TEST_ES),--es-url $(COOPWATCH_TEST_ES))
 
 es-start:
 	scripts/es.sh start
