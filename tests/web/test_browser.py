@@ -222,6 +222,21 @@ def test_event_page_speakers_table_and_person_page(site, tab):
     assert tab.errors == []
 
 
+def test_event_page_links_the_other_report_of_the_same_event(site, tab):
+    page = tab.page
+    page.goto(site + "/?q=urban+renewal+symposium&lang=en&events_only=true")
+    page.locator("li.hit h2 a", has_text="Shanghai–Hong Kong Symposium").first.click()
+    page.wait_for_selector("section.same-event")
+    other = page.locator("section.same-event li a")
+    assert other.count() == 1
+    english = page.url
+    other.first.click()
+    page.wait_for_selector("article.document[lang=zh]")
+    assert "/xwdt/202503/t20250314_4110.html" in page.locator("a.external").inner_text()
+    assert page.locator("section.same-event li a").get_attribute("href") == urlsplit(english).path
+    assert tab.errors == []
+
+
 def test_cooperation_view_filters_by_period(site, tab):
     page = tab.page
     page.goto(site + "/cooperation")
