@@ -4,11 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PIP_FLAGS ?= -q --disable-pip-version-check
+# the browser tests use Debian's chromium: never download one
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test venv venv-test es-start es-wait es-stop es-status bench clean help
+.PHONY: run serve test venv venv-test es-start es-wait es-stop es-status bench clean help
 
 help:
 	@echo "make run    - install into .venv, serve the bundled demo sites on 127.0.0.1, crawl, index, search"
+	@echo "make serve  - web page and JSON API over the demo store that make run leaves: http://127.0.0.1:8000/"
 	@echo "make test   - install test extras into .venv and run the whole test suite"
 	@echo "make bench  - run the benchmarks in bench/ (tables on stdout, results in bench/results/)"
 	@echo "make es-start / es-wait / es-stop - a local Elasticsearch 8 node from Maven Central (no Docker)"
@@ -31,6 +34,9 @@ venv-test: $(VENV)/.test
 run: venv
 	$(BIN)/python -m coopwatch.quickstart
 
+serve: venv
+	$(BIN)/coopwatch serve
+
 test: venv-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -42,6 +48,7 @@ bench: venv-test
 	$(BIN)/python bench/structure_speed.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/index.py $(if $(COOPWATCH_TEST_ES),--es-url $(COOPWATCH_TEST_ES))
+	$(BIN)/python bench/api.py $(if $(COOPWATCH_TEST_ES),--es-url $(COOPWATCH_TEST_ES))
 
 es-start:
 	scripts/es.sh start

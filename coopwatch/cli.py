@@ -38,6 +38,7 @@ examples:
   coopwatch stats                              per-source health: last success, documents, failures
   coopwatch reprocess                          re-extract archived pages without fetching
   coopwatch alerts run                         tell staff about new events (watch rules in alerts.yaml)
+  coopwatch serve                              web page and JSON API on http://127.0.0.1:8000/
   COOPWATCH_STORE=http://localhost:9200 coopwatch reindex --from var/coopwatch.sqlite
                                                move the embedded store into Elasticsearch
 
@@ -48,6 +49,7 @@ configuration (lowest to highest): built-in defaults < coopwatch.yaml (or COOPWA
                          COOPWATCH_ES_CA_CERTS for HTTPS; never logged
   COOPWATCH_SOURCES      sources file (default sources/thinktanks.yaml)
   COOPWATCH_ALLOW_HOSTS  hosts/networks exempt from the private-address guard, e.g. 127.0.0.1
+  COOPWATCH_API_KEY      key the web API and pages require (needed to serve beyond localhost); never logged
 """
 
 
@@ -130,6 +132,13 @@ def count(value: str) -> int:
     return int(value)
 
 
+def port_number(value: str) -> int:
+    """Accept a TCP port, 1 to 65535."""
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r}: use a port number from 1 to 65535")
+    return int(value)
+
+
 def _add_show(sub) -> None:
     p = sub.add_parser("show", help="show one stored document", description="Show one document by id or id prefix.")
     p.add_argument("id", help="document id (sha256 of the canonical URL) or a unique prefix of 8+ characters")
@@ -156,6 +165,12 @@ def _add_simple(sub) -> None:
                                    "With --from STORE: copy every document of STORE (e.g. var/coopwatch.sqlite) "
                                    "into the current store; safe to repeat, unchanged documents are skipped.")
     p.add_argument("--from", dest="from_store", metavar="STORE", help="store to copy from (SQLite file or URL)")
+    p = sub.add_parser("serve", help="serve the web page and JSON API (http://127.0.0.1:8000/)",
+                       description="Serve the search page and the JSON API (/api/..., schema at /openapi.json) on "
+                                   "uvicorn. Beyond localhost an API key is required: set COOPWATCH_API_KEY.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
+    p.add_argument("--store", default=argparse.SUPPRESS, help="store to serve (same as the global --store)")
     p = sub.add_parser("structure", help="print the event report of a saved HTML page (store untouched)")
     p.add_argument("file", help="saved HTML file")
     p.add_argument("--url", help="the page's URL (helps date and metadata extraction)")
@@ -410,28 +425,29 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from ingest.state import CrawlState
+    from coopwatch.run import source_figures
     from search import open_backend
-    from search.base import Query
 
     settings = load_settings(args)
     with open_backend(settings.store) as backend:
-        per_source = dict(backend.search(Query(limit=0, facets=True)).facets.get("source", []))
-    with CrawlState(settings.state_path) as state:
-        health = state.source_health()
+        rows = source_figures(backend, settings.state_path)
     table = Table(title=f"sources ({settings.store})")
     for col in ("source", "last success", "documents", "last run: fetched", "new", "event reports new/changed",
                 "failures by reason", "warning"):
         table.add_column(col)
-    names = sorted(set(per_source) | {h["source"] for h in health})
-    by_name = {h["source"]: h for h in health}
-    for name in names:
-        h = by_name.get(name, {})
-        last = (h.get("last_run") or {}).get("counts", {})
-        reasons = ", ".join(f"{k} {v}" for k, v in (h.get("failures") or {}).items())
-        table.add_row(name, h.get("last_success") or "never", str(per_source.get(name, 0)), str(last.get("fetched", "")),
-                      str(last.get("new", "")), str(last.get("events_changed", "")), reasons or "-", h.get("warning") or "")
+    for row in rows:
+        last = (row["last_run"] or {}).get("counts", {})
+        reasons = ", ".join(f"{k} {v}" for k, v in row["failures"].items())
+        table.add_row(row["source"], row["last_success"] or "never", str(row["documents"]), str(last.get("fetched", "")),
+                      str(last.get("new", "")), str(last.get("events_changed", "")), reasons or "-", row["warning"] or "")
     out.print(table)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from coopwatch.serve import serve
+
+    serve(load_settings(args), args.host, args.port)  # uvicorn prints the address; Ctrl-C stops
     return 0
 
 
@@ -514,6 +530,7 @@ COMMANDS = {
     "reprocess": cmd_reprocess,
     "stats": cmd_stats,
     "structure": cmd_structure,
+    "serve": cmd_serve,
 }
 
 

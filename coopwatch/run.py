@@ -197,6 +197,18 @@ def log_source_health(state_path: str, empty_runs_warning: int, log: logging.Log
     return [{k: row[k] for k in ("source", "last_success", "pages_ok", "empty_runs", "warning")} for row in rows]
 
 
+def source_figures(backend: SearchBackend, state_path: str) -> list[dict]:
+    """Return per-source health as ``coopwatch stats`` shows it: crawl-state health plus stored documents."""
+    from search.base import Query
+
+    per_source = dict(backend.search(Query(limit=0, facets=True)).facets.get("source", []))
+    with CrawlState(state_path) as state:
+        health = {row["source"]: row for row in state.source_health()}
+    empty = {"last_success": None, "last_run": None, "pages_ok": 0, "failures": {}, "empty_runs": 0, "warning": None}
+    return [{**empty, **health.get(name, {"source": name}), "documents": per_source.get(name, 0)}
+            for name in sorted(set(per_source) | set(health))]
+
+
 def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:
     """Return the enabled sources, or the named ones (an unknown name is an error that lists the known ones)."""
     sources = load_sources(settings.sources, enabled_only=not names)

@@ -13,7 +13,8 @@ Semantics every backend must honour (the contract suite in ``tests/search/contra
   "Leung Chun-ying" when the structurer's registry knows both); ``org`` on an organiser
   or speaker affiliation (substring, case-insensitive). ``since``/``until`` are inclusive ISO dates on
   ``Document.date`` (event date, else publication date).
-- Results: best match first when there is text, else newest ``date`` first; ``total`` counts all matches.
+- Results: best match first when there is text, else newest ``date`` first; ``Query.sort == "date"`` puts
+  the newest first even with text. ``total`` counts all matches.
 - ``Hit.snippet`` is HTML: the matched words wrapped in ``<mark>``, everything else HTML-escaped.
 - ``facets`` (when ``Query.facets`` is true) maps facet name -> list of (value, count), counts descending,
   for: source, language, event_type, city, city_pair ("A|B"), speaker, organization, topic; plus
@@ -44,6 +45,7 @@ class BackendConfigError(ValueError):
 
 MIN_PREFIX = 8  # shortest id prefix ``get`` resolves
 FACET_LIMIT = 50  # most values returned per facet
+SORTS = ("relevance", "date")
 FACET_NAMES = ("source", "language", "event_type", "city", "city_pair", "speaker", "organization", "topic")
 
 
@@ -72,6 +74,7 @@ class Query:
     facets: bool = False
     collapse: bool = False  # one hit per event (see the module docstring)
     event_status: str | None = None  # search_events only: "held" or "announced"
+    sort: str = "relevance"  # "relevance" (best match first when there is text, else newest) or "date" (newest)
 
 
 @dataclass

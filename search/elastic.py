@@ -864,10 +864,11 @@ def build_query(query: Query) -> dict[str, Any]:
 
 
 def sort_order(query: Query) -> list[Any]:
-    """Best match first when there is text, else newest date first; ties broken so pages are disjoint."""
+    """Best match first when there is text (unless sorted by date), else newest first; ties keep pages disjoint."""
     newest = {"date": {"order": "desc", "missing": "_last", "unmapped_type": "date"}}
     tie = [{"ingested_at": {"order": "desc", "unmapped_type": "date"}}, {"id": {"order": "desc"}}]
-    return (["_score", newest] if query_terms(query.text) else [newest]) + tie
+    by_score = query.sort != "date" and query_terms(query.text)
+    return (["_score", newest] if by_score else [newest]) + tie
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -361,10 +361,10 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
 
     def _page_rows(self, matched: MatchedSet, query: Query) -> list[sqlite3.Row]:
         """Return the rows of the requested page, best first."""
-        if matched.has_text:
+        if matched.has_text and query.sort != "date":
             score, order = f"-{BM25}", f"{BM25}, d.date DESC, d.doc_rowid DESC"
         else:
-            score, order = "0.0", "d.date IS NULL, d.date DESC, d.doc_rowid DESC"
+            score, order = (f"-{BM25}" if matched.has_text else "0.0"), "d.date IS NULL, d.date DESC, d.doc_rowid DESC"
         sql = (
             f"SELECT d.id, d.url, d.title, d.source, d.language, d.date, d.text, d.event_type,"
             f" d.is_event_report, d.event, d.event_id, d.indexed_at, {score} AS score {matched.sql} ORDER BY {order} LIMIT ? OFFSET ?"

@@ -598,6 +598,19 @@ class BackendContract:
         dates = [hit.date for hit in backend.search(Query()).hits]
         assert dates == ["2024-05-20", "2024-04-15", "2024-03-08", "2024-01-05", "2023-12-01"]
 
+    def test_sort_by_date_puts_newest_text_match_first(self, backend):
+        docs = {
+            "old": make_doc("old", "Ningbo port alliance", "Ningbo Ningbo Ningbo port.", published="2023-02-01"),
+            "new": make_doc("new", "Port statistics", "Trade grew at many ports, one of them Ningbo.",
+                            published="2024-02-01"),
+        }
+        self.index(backend, list(docs.values()))
+        by_relevance = backend.search(Query(text="Ningbo"))
+        by_date = backend.search(Query(text="Ningbo", sort="date"))
+        assert [keys_of(SearchResult(0, [h]), docs).pop() for h in by_relevance.hits] == ["old", "new"]
+        assert [keys_of(SearchResult(0, [h]), docs).pop() for h in by_date.hits] == ["new", "old"]
+        assert by_date.total == 2
+
     # facets ----------------------------------------------------------------------------------------------
 
     def test_no_facets_unless_asked(self, backend, docs):

@@ -1,0 +1,159 @@
+"""Fixtures for the web tests: a small corpus (one hostile report) in each backend, with crawl state and archive.
+
+The app is built with the real wiring (``coopwatch.serve.build_services``): the real crawl-state health,
+WARC archive lookup, person registry and structurer vocabularies. ``web_backend`` runs once per backend
+kind: SQLite, and Elasticsearch on the node in COOPWATCH_TEST_ES (skipped without one, failed under CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest.models import Document, EventReport, Page, Speaker, doc_id
+from ingest.settings import Settings
+from tests.search.contract import make_doc
+
+HOSTILE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
+HOSTILE_ARCHIVE = (b"<html><head><title>Hostile</title><script>alert('archived');window.__pwned=1</script></head>"
+                   b"<body onload=\"alert('onload')\"><h1>Hostile archived page</h1>"
+                   b"<img src=\"https://tracker.example.org/pixel.gif\"></body></html>")
+
+
+def speaker(name: str, key: str, title: str | None, affiliation: str | None, role: str = "speaker") -> Speaker:
+    return Speaker(name, title=title, affiliation=affiliation, role=role, key=key,
+                   evidence=f"{name} ({title}) spoke.")
+
+
+def report(event_type: str, date: str, name: str, speakers: list[Speaker], cities: list[str],
+           pairs: list[list[str]], topics: list[str], **extra) -> EventReport:
+    evidence = {"event_type": f"The {name} was held.", "event_date": f"It was held on {date}.",
+                "venue": "It took place at the venue.", "event_name": f"The {name} was held."}
+    return EventReport(is_event_report=True, event_type=event_type, event_name=name, event_date=date,
+                       speakers=speakers, cities=cities, city_pairs=[sorted(p) for p in pairs], topics=topics,
+                       evidence=evidence, **extra)
+
+
+def web_documents() -> dict[str, Document]:
+    """Return the web corpus: English and Chinese reports, two news items and one hostile report."""
+    fan = "person:fan-gang"
+    docs = {
+        "en_forum": make_doc(
+            "en_forum", "Shanghai-Hong Kong Cooperation Forum opens a new chapter",
+            "On 8 March 2024 the Shanghai-Hong Kong Cooperation Forum brought together scholars. Fan Gang, "
+            "president of the China Development Institute, gave the keynote on financial cooperation.",
+            source="thinktank-a", published="2024-03-10",
+            event=report("forum", "2024-03-08", "Shanghai-Hong Kong Cooperation Forum",
+                         [speaker("Fan Gang", fan, "President", "China Development Institute", "keynote"),
+                          speaker("Alice Wong", "person:alice-wong", "Director", "Harbour Institute", "moderator")],
+                         ["Shanghai", "Hong Kong"], [["Shanghai", "Hong Kong"]], ["finance"],
+                         venue="Shanghai Exhibition Centre", organizers=["Shanghai Institutes for International Studies"],
+                         sessions=["Finance panel", "Talent panel"], theme="A new chapter")),
+        "zh_forum": make_doc(
+            "zh_forum", "第五届沪港合作论坛在上海举行",
+            "2024年4月15日，第五届沪港合作论坛在上海举行。中国经济体制改革研究会副会长樊纲发表主旨演讲。",
+            source="thinktank-c", language="zh", published="2024-04-16",
+            event=report("forum", "2024-04-15", "第五届沪港合作论坛",
+                         [speaker("樊纲", fan, "副会长", "中国经济体制改革研究会", "keynote")],
+                         ["Shanghai", "Hong Kong"], [["Hong Kong", "Shanghai"]], ["finance"], venue="上海")),
+        "en_seminar": make_doc(
+            "en_seminar", "Shenzhen and Guangzhou researchers discuss innovation corridors",
+            "A seminar held on 20 May 2025 in Shenzhen examined how Guangzhou and Shenzhen share laboratories. "
+            "Professor Fan Gang of Peking University spoke.",
+            source="thinktank-b", published="2025-05-22",
+            event=report("seminar", "2025-05-20", "Innovation Corridor Seminar",
+                         [speaker("Fan Gang", fan, "Professor", "Peking University"),
+                          speaker("Bob Smith", "person:bob-smith", None, "Pearl River Policy Lab")],
+                         ["Shenzhen", "Guangzhou"], [["Shenzhen", "Guangzhou"]], ["technology"])),
+        "en_news": make_doc("en_news", "Trade figures released for the first quarter",
+                            "Exports grew steadily, a spokesperson said.", source="thinktank-a", published="2023-12-01"),
+        "zh_news": make_doc("zh_news", "深圳发布一季度经济数据", "深圳市统计局日前发布一季度经济运行数据。",
+                            source="thinktank-c", language="zh", published="2024-01-05"),
+    }
+    docs["en_forum"].event_id = docs["zh_forum"].event_id = "event:shanghai-hong-kong-forum-2024"
+    url = "https://thinktank-a.example.org/reports/hostile?<script>alert(7)</script>"
+    docs["hostile"] = Document(
+        id=doc_id(url), url=url, source="thinktank-a", language="en", published="2025-01-10",
+        title=f"{HOSTILE} Hostile Hong Kong report", text=f"Hong Kong {HOSTILE} body <b onmouseover=alert(2)>x</b>",
+        event=report("forum", "2025-01-10", f"{HOSTILE} Forum",
+                     [speaker(f"{HOSTILE}Eve", 'person:"><script>alert(8)</script>', "<b onmouseover=alert(3)>Chief</b>",
+                              "<script>alert(4)</script>Lab")],
+                     ["Hong Kong", "<script>alert(6)</script>"], [["Hong Kong", "<svg onload=alert(5)>"]], ["finance"],
+                     venue='<iframe src="javascript:alert(9)"></iframe>', organizers=["<svg onload=alert(10)>Org"],
+                     sessions=[HOSTILE]),
+    )
+    return docs
+
+
+def record_crawl_state(state_path: Path) -> None:
+    """Record runs: thinktank-a healthy, thinktank-c quiet for three runs (a warning)."""
+    from ingest.state import CrawlState
+
+    with CrawlState(state_path) as state:
+        run = state.start_run("thinktank-a")
+        state.finish_run(run, {"discovered": 4, "fetched": 3, "new": 2, "events_changed": 1}, ok=True)
+        state.record_failure("https://thinktank-a.example.org/gone", "thinktank-a", "http 404")
+        for _ in range(3):
+            run = state.start_run("thinktank-c")
+            state.finish_run(run, {"discovered": 0, "fetched": 0, "new": 0}, ok=True)
+
+
+def archive_page(archive_dir: Path, doc: Document, body: bytes) -> None:
+    """Archive a fetched response for a document, as the crawler does."""
+    from ingest.archive import WarcArchive
+
+    page = Page(url=doc.url, final_url=doc.url, status=200, body=body,
+                headers={"Content-Type": "text/html; charset=utf-8"}, fetched_at="2025-01-11T08:00:00+00:00")
+    with WarcArchive(archive_dir, doc.source) as archive:
+        archive.write_page(page)
+
+
+@pytest.fixture(scope="module")
+def web_docs() -> dict[str, Document]:
+    return web_documents()
+
+
+@pytest.fixture(scope="module")
+def web_settings(tmp_path_factory, web_docs) -> Settings:
+    """Settings with a crawl state and an archive holding the hostile report's page."""
+    root = tmp_path_factory.mktemp("web")
+    record_crawl_state(root / "state.sqlite")
+    archive_page(root / "warc", web_docs["en_forum"], b"<html><body><h1>Forum as fetched</h1></body></html>")
+    archive_page(root / "warc", web_docs["hostile"], HOSTILE_ARCHIVE)
+    return Settings.load(os.devnull, env={}, store=str(root / "store.sqlite"),
+                         state_path=str(root / "state.sqlite"), archive_dir=str(root / "warc"))
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("es", marks=pytest.mark.es)])
+def web_backend(request, web_settings, web_docs, tmp_path_factory):
+    """The corpus in a fresh store of each kind (read-only for the tests)."""
+    if request.param == "sqlite":
+        from search.sqlite import SQLiteBackend
+
+        backend = SQLiteBackend(web_settings.store)
+        backend.upsert(web_docs.values())
+        yield backend
+        backend.close()
+        return
+    from tests.search.es_support import backend_factory, require_test_node
+
+    make, cleanup = backend_factory(require_test_node(), str(tmp_path_factory.mktemp("es") / "dead.sqlite"))
+    backend = make()
+    backend.upsert(web_docs.values())
+    backend.refresh()
+    yield backend
+    cleanup()
+
+
+@pytest.fixture(scope="module")
+def client(web_backend, web_settings):
+    """A client of the app built as ``coopwatch serve`` builds it, over the module's backend."""
+    from fastapi.testclient import TestClient
+
+    from coopwatch.serve import build_services
+    from search.web import create_app
+
+    with TestClient(create_app(build_services(web_settings, web_backend))) as test_client:
+        yield test_client
