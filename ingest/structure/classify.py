@@ -24,7 +24,7 @@ EN_NOUNS: list[tuple[str, str]] = [
     (r"workshop", "workshop"),
     (r"lecture|public talk|book talk", "lecture"),
     (r"(?:signing|inauguration|opening|launch|award|unveiling|founding)\s+ceremony|ceremony|"
-     r"signed\s+(?:an?|the)\s+(?:memorandum|mou|agreement|framework agreement|cooperation agreement)|"
+     r"sign(?:ed)?\s+(?:an?|the|their)\s+(?:[\w-]+\s+){0,3}?(?:memorandum|mou|agreement|declaration|letter of intent|accord|pact|protocol)|"
      r"(?:sisterhood|sister[- ]city|twinning|friendship|twin[- ]city)\s+(?:agreement|pact|accord)", "ceremony"),
     (r"annual meetings|co-?operation meeting|meeting|joint conference|working visit|consultation|plenary session|"
      r"(?:official |study |working )?(?:visit|tour) to|delegation", "meeting"),

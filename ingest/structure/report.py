@@ -13,7 +13,7 @@ from .dates import extract_event_date
 from .places import cities_and_pairs
 from .registry import normalise_name, person_key
 from .roles import merge_role
-from .textutil import detect_language, split_sentences, strip_pinyin_glosses, to_simplified
+from .textutil import detect_language, split_sentences, strip_pinyin_glosses, to_simplified, unwrap_hard_lines
 from .topics import assign_topics
 
 JSON_KEYS = (
@@ -33,6 +33,8 @@ def parse_event_report(article: Article) -> EventReport:
     """
     text = strip_pinyin_glosses(article.text or "")
     lang = detect_language(text, article.language)
+    if lang == "en":
+        text = unwrap_hard_lines(text)
     simp = to_simplified(text) if lang == "zh" else text
     head = "\n".join(x for x in (strip_pinyin_glosses(article.title or ""), text) if x)
     verdict = classify(to_simplified(head) if lang == "zh" else head, lang)

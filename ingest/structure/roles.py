@@ -23,14 +23,14 @@ EN_CUES: list[tuple[str, str]] = [
     ("moderator", r"moderat\w+|hosted (?:a|the) (?:panel|discussion|session|conversation|dialogue)|chaired by|was chaired|were chaired|chaired the|chaired a|\bchair of the (?:panel|session)|facilitated by"),
     ("panelist", r"panel(?:l)?ists?|discussants?|panel members?|on the panel|joined the panel|panel (?:session|discussion)s?|"
      r"\bpanel (?=included|includes|comprised|consisted of|featured|members)|panel of (?:experts|speakers)"),
-    ("signatory", r"signed by|sealed by|inked by|signatories|\bsigned (?:the|an?) |inked"),
-    ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
+    ("signatory", r"signed by|sealed by|inked by|signatories|\b(?:re-?|co-?)?signed\b|\binked\b"),
+    ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|\battend(?:ing|ees)\b|\balso at the (?:meeting|event|ceremony|signing|reception|forum|talks)|\b(?:also )?present\b|\brepresent(?:ed|ing)\b(?! by)|\bmembers? of the (?:[\w-]+ )?delegation|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
     ("speaker", r"\bspeakers?\b|\bread (?:a|the|out)\b|\bspoke\b|\b(?:to )?speak\b|\bdiscussed\b|"
      r"\bwith(?=\s+(?:Professor|Prof\.?|Dr\.?|Mr\.?|Ms\.?|Mrs\.?)\s)|\bspeech(?:es)?\b|expressed (?:views|opinions|the view)|\baddress(?:ed)?\b|\btalk\b|\bsaid\b|\bsays\b|\bpresented\b|\bpresentation\b|\blecture\b|\bshared\b|\bremarked\b|"
      r"\bdelivered\b|\bnoted\b|\bhighlighted\b|\bemphasi[sz]ed\b|\bstressed\b|\bexplained\b|\bintroduced\b|\bled (?:session|a session|the session|the discussion)|\bobserved\b|\bbriefed\b|\bpointed out\b|\bargued\b|\bgave\b|"
      r"\b(?:described|outlined|reviewed|reported|compared|proposed|suggested|recalled|urged|warned|cited|showed|"
      r"summari[sz]ed|illustrated|examined|analy[sz]ed|recommended|acknowledged|predicted|added|told|commented|stated)\b|"
-     r"\bcalled (?:for|on)\b|\bcongratulated\b|\b(?:discussion|conversation|dialogue)\b|\brepresented by\b"),
+     r"\bcalled (?:for|on)\b|\bcongratulated\b|\bthanked\b|\b(?:discussion|conversation|dialogue)\b|\brepresented by\b"),
 ]
 ZH_CUES: list[tuple[str, str]] = [
     ("moderator", r"主持(?:了)?(?:主旨演讲|主题演讲|圆桌|分论坛|讨论|对话|研讨环节|专题|交流环节|单元|环节|平行)|担任主持人"),
@@ -100,7 +100,9 @@ _SUBJECT_VERB = re.compile(r"(?:ed|said|says|gave|joined)(?: with)?$", re.I)
 _BY = re.compile(r"\s*by\b")
 _EN_FORWARD_GAP = re.compile(
     r"^\W*(?:(?:speakers?|guests?|discussion|session|sessions|panel|included|include|including|were|was|are|is|by|of|for|&|"
-    r"at|to|in|on|then|also|given|delivered|made|presented|from|with|among|featuring|comprising|the|and|remarks|speech(?:es)?|address(?:es)?|[A-Z][\w.&’'-]*)[\s,:;.–-]*)*$"
+    r"at|to|in|on|then|also|given|delivered|made|presented|from|with|among|featuring|comprising|the|and|remarks|speech(?:es)?|address(?:es)?|"
+    r"mayor|vice|deputy|governor|president|chairman|chairperson|director|secretary|minister|ambassador|consul|general|"
+    r"chief|executive|officer|head|councill?ors?|senators?|members?|officials?|delegation|[A-Z][\w.&’'-]*)[\s,:;.–-]*)*$"
 )
 
 
@@ -117,7 +119,7 @@ def assign_roles(sentence: str, spans: list[tuple[int, int]], lang: str) -> list
             ahead = [c for c in cues if c.end <= near.end and near.start - c.end <= 12
                      and not any(c.end <= s < near.start for s, _ in spans)]
         own = _own_cluster([c for c in cues if c.start >= end and (not forward[id(c)] or _is_meeting_verb(c, sentence))],
-                           spans, end)
+                           spans, end, sentence)
         options = ahead + own
         if not options:  # fall back on a cue that opens the sentence ("The Summit included keynote speeches by ...")
             opening = [c for c in cues if c.end <= start and not any(s < c.start for s, _ in spans)]
@@ -134,11 +136,15 @@ def _is_meeting_verb(cue: Cue, sentence: str) -> bool:
     return bool(_MEETING_VERB.fullmatch(sentence[cue.start:cue.end]))
 
 
-def _own_cluster(after: list[Cue], spans: list[tuple[int, int]], end: int) -> list[Cue]:
-    """Return the first run of cues after a name that no other name interrupts."""
+def _own_cluster(after: list[Cue], spans: list[tuple[int, int]], end: int, sentence: str = "") -> list[Cue]:
+    """Return the first run of cues after a name that no other name interrupts.
+
+    The person met is the object of "met": "A met B today and signed the agreement" keeps "signed" for A.
+    """
     cluster: list[Cue] = []
     for cue in after:
-        if cluster and any(cluster[-1].end <= s < cue.start for s, _ in spans):
+        between = [s for s, _ in spans if cluster and cluster[-1].end <= s < cue.start]
+        if between and not (len(between) == 1 and _is_meeting_verb(cluster[-1], sentence)):
             break
         cluster.append(cue)
     return cluster
