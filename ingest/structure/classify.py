@@ -63,6 +63,8 @@ FUTURE_ZH = re.compile(r"定于|将于|将在|将会|拟于|即将|定本周|届
 AGENDA_TIME = re.compile(r"\b\d{1,2}[:：]\d{2}\s*(?:am|pm)?\s*[-–—~至]\s*\d{1,2}[:：]\d{2}", re.I)
 LETTER = re.compile(r"^\s*(?:Dear\s+[A-Za-z]\w*|亲爱的|尊敬的各位)", re.M)
 POLICY_ZH = re.compile(r"印发|通知|实施意见|行动计划|规划纲要|管理办法|摘要|关键词")
+# people meeting (会见, 座谈): a report of a meeting that happens to cite a plan or a notice is still a report
+MET_ZH = re.compile(r"会见|会晤|会谈|座谈|到访|来访")
 LISTING_LINE = re.compile(r"(?:Speaker\(s\)|Speakers?\s*:|Topic\s*:|主讲人[:：]|时间[:：])", re.I)
 LEAD = 3
 # A press conference held to announce an event is not the event: it does not make an announcement a report
@@ -216,7 +218,7 @@ def _negative_reason(text: str, lang: str, sentences: list[tuple[int, str]]) -> 
         return ANNOUNCES
     if _is_paper(text, lang):
         return "an academic paper (author header or numbered references)"
-    if lang == "zh" and POLICY_ZH.search(text[:400]) and not _held_zh(text):
+    if lang == "zh" and POLICY_ZH.search(text[:400]) and not _held_zh(text) and not MET_ZH.search(text[:400]):
         return "a policy text, notice or abstract"
     return None
 
