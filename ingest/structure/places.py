@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import abbreviation_compounds, en_pairs, expand_abbreviations, find_places, zh_pairs
+from .gazetteer import abbreviation_compounds, en_pairs, expand_abbreviations, find_places, sorted_pair, zh_pairs
+from .placenames import place_kind, place_name
 from .textutil import to_simplified
 
 _ORIGIN_ZH = re.compile(r"来自([^。；]{2,60}?)(?:等地|等城市|等国家和地区|等国|两地|三地|的)")
@@ -88,3 +89,42 @@ def _origins(text: str, simp: str, lang: str) -> list[tuple[str, str]]:
             if _PEOPLE_EN.search(before):
                 out += [(h.name, m.group(0)) for h in find_places(m.group(1))]
     return out
+
+
+# positions that speak for a city or region: the place written with them takes part in the event
+_CITY_OFFICE = re.compile(r"\b(?:vice[- ]|deputy[- ])?(?:mayor|governor)\b|市长|州长|省长|知事|首席行政官|区长|县长", re.I)
+
+
+def official_places(speakers: list) -> tuple[list[str], list[list[str]], dict[str, str]]:
+    """Return places the officials of an event stand for, and the pair of two signing parties.
+
+    A mayor's or governor's city is a party to the event ("Mayor of Cincinnati", 南非开普敦市首席行政官); when the
+    signatories stand for exactly two places, those two are the pair (Farmakis, governor of the Western Greece
+    region, and Yao, mayor of Hangzhou, signed ...).
+    """
+    cities: list[str] = []
+    evidence: dict[str, str] = {}
+    signing: list[str] = []
+    for person in speakers:
+        place = place_of_affiliation(person.affiliation or "")
+        if not place:
+            continue
+        if _CITY_OFFICE.search(person.title or "") and place not in cities:
+            cities.append(place)
+            evidence[place] = f"{person.title} {person.name}"
+        if person.role == "signatory" and place not in signing:
+            signing.append(place)
+            evidence.setdefault(place, f"{person.title or ''} {person.name} signed".strip())
+    pairs = [sorted_pair(*signing)] if len(signing) == 2 else []
+    return cities, pairs, evidence
+
+
+def place_of_affiliation(affiliation: str) -> str | None:
+    """Return the city or region an affiliation names ("City of Xiamen", "Western Greece region", 日本大分市)."""
+    if not affiliation:
+        return None
+    whole = place_name(affiliation)
+    if whole:
+        return whole if place_kind(whole) != "country" else None
+    hits = find_places(affiliation, to_simplified(affiliation), weak=True)
+    return hits[0].name if hits else None

@@ -10,7 +10,7 @@ from ingest.models import Article, EventReport, Speaker
 from . import fields, people_en, people_zh
 from .classify import classify
 from .dates import extract_event_date
-from .places import cities_and_pairs
+from .places import cities_and_pairs, official_places
 from .registry import normalise_name, person_key
 from .roles import merge_role
 from .textutil import detect_language, split_sentences, strip_pinyin_glosses, to_simplified, unwrap_hard_lines
@@ -68,6 +68,7 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
     title = strip_pinyin_glosses(article.title or "")
     head, head_simp = (f"{title}\n{text}", f"{to_simplified(title)}\n{simp}") if title else (text, simp)
     report.cities, report.city_pairs, ev_cities = cities_and_pairs(head, head_simp, lang, focus, report.venue)
+    _add_official_places(report, ev_cities)
     report.topics, why = assign_topics(text, simp, " ".join(focus))
     for key, value in (("event_date", ev_date), ("theme", ev_theme), ("event_name", ev_name), ("venue", ev_venue),
                        ("organizers", ev_org), ("participant_count", ev_count), ("sessions", ev_sessions)):
@@ -79,10 +80,26 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
         ev["topics"] = "; ".join(f"{k}: {v}" for k, v in why.items())
 
 
+def _add_official_places(report: EventReport, evidence: dict[str, str]) -> None:
+    """Add the places mayors and governors stand for, and the pair of two signing parties."""
+    cities, pairs, why = official_places(report.speakers)
+    for pair in pairs:
+        if pair not in report.city_pairs:
+            report.city_pairs = sorted(report.city_pairs + [pair])
+        cities = pair + cities
+    for place in cities:
+        if place not in report.cities:
+            report.cities.append(place)
+            evidence[place] = why.get(place, "")
+
+
 def _first_line(text: str) -> str:
-    """Return the first line of the text when it is short enough to be a headline."""
-    line = text.strip().split("\n", 1)[0]
-    return line if len(line) <= 200 else ""
+    """Return the first line of the text when it is a headline: short, one sentence (a lead paragraph is none)."""
+    line = text.strip().split("\n", 1)[0].strip()
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", line))
+    if len(line) > 200 or (cjk > 20 and len(line) > 80) or re.search(r"[。！？]|\.\s+[A-Z]", line.rstrip("。.!?！？")):
+        return ""
+    return line
 
 
 def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[list[Speaker], list[str]]:
