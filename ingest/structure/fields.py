@@ -10,6 +10,8 @@ import re
 
 from .classify import _noun_hits
 from .dates import MONTH_NAMES
+from .gazetteer import find_places
+from .placenames import place_index, place_kind, place_name
 from .textutil import strip_quotes, to_simplified, zh_number
 
 Q_OPEN, Q_CLOSE = "“\"「『", "”\"」』"
@@ -110,68 +112,176 @@ _EN_VENUE = re.compile(
     r"\b(?:at|in)\s+((?:the\s+)?[A-Z][\w’'&.-]*(?:\s+(?:of|the|de|and|&|in|[A-Z0-9][\w’'&.-]*)){0,12}"
     r"(?:,\s+(?:[A-Z][\w-]+\s?){1,3}){0,2})"
 )
-_HELD_EN = re.compile(r"\b(?:held|convened|took place|hosted|holds|staged|co-?chaired|convening|gathered|signed)\b", re.I)
-_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:{MONTH_NAMES}|\d)|{EN_EVENT}(?!\s+(?:Centre|Center|Hall|Room|Building|Venue))|Programme|Program\b", re.I)
+_HELD_EN = re.compile(
+    r"\b(?:held|convene[ds]?|took place|takes place|hosted|holds|staged|co-?chaired|convening|gathered|signed|met|"
+    r"kicked off|celebrated|was given|organi[sz]ed)\b", re.I)
+_NOT_VENUE = re.compile(rf"^(?:the\s+)?(?:{MONTH_NAMES}|\d|Year of\b)|{EN_EVENT}(?!\s+(?:Centre|Center|Hall|Room|Building|Venue))|"
+                        r"Programme|Program\b|\b(?:Plenary|Session)\b|^(?:the\s+)?(?:Chinese|English|French|German|Japanese|"
+                        r"Korean|Spanish|Portuguese|Russian|Arabic|Mandarin|Cantonese)\b", re.I)
 _FUTURE_SENTENCE = re.compile(r"\b(?:will|is expected to|are expected to|is to|are to|plans? to|next year)\b", re.I)
 _VENUE_SMALL_END = re.compile(r"\s+(?:on|in|and|of|the|&)$")
 _VENUE_DATE_END = re.compile(rf",\s*(?:{MONTH_NAMES})\b.*$")
+_BUILDING = (r"(?:Hotel|Guesthouse|Guest House|Hall|Centre|Center|Room|Building|Chambers?|Auditorium|Theat(?:re|er)|Museum|Library|Plaza|Palace|"
+             r"Guest House|House|Tower|Pavilion|Club|Stadium|Arena|Lounge|Gallery|Conference Hall)")
+# "at the Xi Jiao Hotel", "in the Santa Fe City Council Chambers", "on the campus of X": a building anywhere in the lead
+_BUILDING_VENUE = re.compile(
+    rf"(?:\b(?:at|in|inside)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){{0,3}}?((?:[A-Z][\w’'&.-]*\s+){{0,6}}{_BUILDING}\b(?:\s+[A-Z0-9]\b)?"
+    r"(?:\s+(?:of|in)\s+(?:the\s+)?[A-Z][\w’'&.-]*(?:\s+(?:of|the|[A-Z][\w’'&.-]*)){0,5})?)"
+    r"|\bon\s+the\s+(campus\s+of\s+(?:the\s+|The\s+)?[A-Z][\w’'&.-]*(?:\s+(?:of|the|[A-Z(][\w’'&.()-]*)){0,8}))")
+# "visited APSS", "on his official visit to Beijing", "travelled to Liverpool to host": the place visited
+_VISIT_VENUE = re.compile(r"\b(?:visited|visit to|travell?ed to|arrived in)\s+((?:the\s+)?[A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,5})")
+# "the roundtable discussion in Beijing", "its 7th annual conference in Washington, D.C."
+_EVENT_IN_VENUE = re.compile(
+    r"\b(?:roundtable|forum|seminar|symposium|conference|summit|meeting|discussion|dialogue|ceremony|reception|"
+    r"celebration|lecture|workshop)s?\s+(?:(?:was|were)\s+)?(?:held\s+)?(?:in|at)\s+"
+    r"((?:the\s+)?[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){0,5}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?)", re.I)
+_HISTORICAL_SENTENCE = re.compile(
+    r"\bthen\s+[a-z]|\boriginally\b|\bback in\b|\b(?:days?|weeks?|months?|years?)\s+ago\b|\bin the past\b|\bearlier\b|"
+    r"\bpreviously\b", re.I)
+_ORG_WORD = re.compile(r"\b(?:University|Institute|Institution|Academy|College|School|Foundation|Council|Government|Office|"
+                       r"Consulate|Embassy|Ministry|Bureau|Chamber)\b|^[A-Z]{2,}\b")
 
 
-def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]], announced: bool = False) -> tuple[str | None, str | None]:
+def venue(text: str, simp: str, lang: str, sentences: list[tuple[int, str]], announced: bool = False,
+          event_year: int | None = None) -> tuple[str | None, str | None]:
     """Return the most specific place stated for the event (building, institution or city), as written.
 
-    In a report, a sentence about a later meeting names no venue of this event; in an announcement it does.
+    Candidates come from sentences saying the event was held (at/in after held, met, signed ...), from buildings
+    named in the lead (at the X Hotel, on the campus of X), from visits (visited X, visit to X) and from "the forum
+    in X"; a building beats an institution, which beats a city. In a report, a sentence about a later meeting
+    names no venue of this event, and a sentence about a past one (then, originally, another year) none either.
     """
     if lang == "zh":
         return _venue_zh(text, simp)
-    for _, sentence in sentences:
-        held = _HELD_EN.search(sentence)
-        if not held or (not announced and _FUTURE_SENTENCE.search(sentence[:held.start()])):
-            continue  # "the next seminar is expected to be hosted in Shanghai" names a later venue
-        found = [(m.group(0)[:2], _trim_venue(m.group(1))) for m in _EN_VENUE.finditer(sentence, held.start())]
-        found = [(word, place) for word, place in found if place and not _NOT_VENUE.search(place)]
-        if found:  # "at the Harbourfront Centre" (a building) before "in Wan Chai" (a district)
-            return next((p for w, p in found if w == "at"), found[0][1]), sentence[:300]
-    return None, None
+    best: tuple[float, int, str, str] | None = None
+    for k, (_, sentence) in enumerate(sentences[:12]):
+        if _past_sentence(sentence, event_year):
+            continue
+        for place, rank in _venue_candidates(sentence, announced):
+            if best is None or (rank, -k) > (best[0], -best[1]):
+                best = (rank, k, place, sentence[:300])
+    return (best[2], best[3]) if best else (None, None)
+
+
+def _venue_candidates(sentence: str, announced: bool) -> list[tuple[str, float]]:
+    """Return (venue, rank) candidates of one sentence: 3 a building, 2 an institution, 1 a city; "at" adds a half."""
+    out: list[tuple[str, int]] = []
+    held = _HELD_EN.search(sentence)
+    if held and (announced or not _FUTURE_SENTENCE.search(sentence[:held.start()])):
+        for m in _EN_VENUE.finditer(sentence, held.start()):
+            place = _trim_venue(m.group(1))
+            if place and not _NOT_VENUE.search(place) and not _is_country(place):
+                out.append((place, _venue_rank(place) + (0.5 if m.group(0).startswith("at") else 0)))
+    if not announced and _FUTURE_SENTENCE.search(sentence):
+        return out  # "will hold its first workshop in Guangzhou": a later event's place
+    for m in _BUILDING_VENUE.finditer(sentence):
+        place = _trim_venue(m.group(1) or m.group(2))
+        if place and not _NOT_VENUE.search(place):
+            out.append((place, 3))
+    for pattern in (_VISIT_VENUE, _EVENT_IN_VENUE):
+        for m in pattern.finditer(sentence):
+            place = _trim_venue(m.group(1))
+            if place and not _NOT_VENUE.search(place) and not _is_country(place) and _venue_rank(place):
+                out.append((place, _venue_rank(place)))
+    return out
+
+
+def _venue_rank(place: str) -> int:
+    """Rank how specific a venue is: 3 a building or room, 2 an institution, 1 a known place, 0 anything else."""
+    if re.search(rf"\b{_BUILDING}\b|^campus of\b", place):
+        return 3
+    if _ORG_WORD.search(place):
+        return 2
+    return 1 if find_places(place.split(",")[0]) else 0
+
+
+def _is_country(place: str) -> bool:
+    """Tell whether a venue phrase is only a country ("in Iran", "in China")."""
+    name = re.sub(r"^the\s+", "", place)
+    if name not in place_index().countries:
+        return False
+    known = place_name(name)
+    return not (known and place_kind(known) in ("city", "region", "zone", "province"))  # Hong Kong, Macao are places
+
+
+def _past_sentence(sentence: str, event_year: int | None) -> bool:
+    """Tell whether a sentence is about an earlier time (then-mayors, originally, another year than the event's)."""
+    if _HISTORICAL_SENTENCE.search(sentence):
+        return True
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", sentence)}
+    return bool(event_year and years and event_year not in years)
 
 
 def _trim_venue(place: str) -> str | None:
-    """Tidy a venue phrase: no leading "the", dates, trailing small words; "X in Y" written "X, Y"; none if generic.
+    """Tidy a venue phrase: no leading "the", dates, trailing small words; none if generic.
 
     "the Institute's premises" names no place of its own, so a possessive venue is dropped.
     """
     place = re.sub(r"^the\s+", "", place.strip().rstrip(",."))
     place = re.split(rf"\s+(?:in|on)\s+(?:{MONTH_NAMES}|\d)", place)[0]
     place = _VENUE_DATE_END.sub("", place)
+    place = re.sub(r",\s+(?:[A-Z][\w-]*\s+){0,3}(?:Minister|Mayor|Secretary|President|Chairman|Governor|Director)\b.*$", "", place)
     place = _VENUE_SMALL_END.sub("", place)
+    place = re.split(r"\s+(?:in|during)\s+(?:the\s+)?(?:spring|summer|autumn|fall|winter|morning|afternoon|evening)\b", place)[0]
     if re.search(r"[’']s$", place) or len(place.split()) == 1 and place.lower() in _GENERIC_VENUES:
         return None
-    place = re.sub(r"\s+in\s+(?=[A-Z])", ", ", place)
-    return place or None
+    return _in_place_as_comma(place) or None
+
+
+def _in_place_as_comma(place: str) -> str:
+    """Write "Hall in Wan Chai" as "Hall, Wan Chai"; "Hall in the X Center" (a building in a building) stays."""
+    m = re.search(r"\s+in\s+(?=[A-Z])", place)
+    if m and not re.search(rf"\b{_BUILDING}\b|{_ORG_WORD.pattern}", place[m.end():]):
+        return place[:m.start()] + ", " + place[m.end():]
+    return place
 
 
 _GENERIC_VENUES = {"institute", "university", "centre", "center", "campus", "premises", "headquarters", "office"}
 
 
+_ZH_BUILDING = r"(?:会议室|报告厅|会议厅|多功能厅|大礼堂|小礼堂|礼堂|宾馆|酒店|饭店|大厦|会堂|会展中心|展览中心|大楼|校区|会所)"
 _ZH_VENUE = [
-    re.compile(r"(?:以|设|在)([^，。、及和]{2,25}?)(?:为|设)?主会场"),
-    re.compile(r"(?:在|于)(?![\d一二三四五六七八九十])([^，。、“”\d]{1,25}?)(?:以[^，。]{0,15})?(?:隆重|顺利|成功|同时|共同)?(?:举行|举办|召开|开幕|成立|开讲)"),
-    re.compile(r"(?:来|赴|抵)([^，。、]{2,8}?)(?:考察|出席|参加|访问)"),
+    re.compile(r"(?:以|设|在)([^，,。、及和]{2,25}?)(?:为|设)?主会场"),
+    re.compile(r"(?:在|于)(?![\d一二三四五六七八九十])([^，,。、“”\d]{1,25}?)(?:以[^，,。]{0,15})?(?:隆重|顺利|成功|同时|共同|联合)?"
+               r"(?:举行|举办|召开|开幕|成立|开讲|主办)"),
+    re.compile(rf"([^，,。、“”\d\s]{{2,20}}?{_ZH_BUILDING})(?:内|里)"),  # 今天锦江小礼堂内高朋满座
+    re.compile(r"(?:来|赴|抵)([^，,。、]{2,8}?)(?:考察|出席|参加|访问)"),
+    # a room or building after 在, digits allowed (在兴庆校区管理大楼674会议室), the subject coming after it
+    re.compile(rf"在((?:[^，,。、“”\s]{{0,20}}?{_ZH_BUILDING})+)(?=[\u4e00-\u9fff，,])"),
+    # the place a delegation visits (一行到访上海社科院港澳研究中心, 访问团到访深圳)
+    re.compile(r"(?:到访|来访|访问|走访|莅临)(?!团)([^，,。、；“”\d]{2,20}?)(?=[，,。；]|$|并|进行|开展|考察|调研)"),
 ]
+_ZH_VENUE_LEAD = re.compile(r"^(?:今天|今日|昨天|昨日|当天|日前|近日|上午|下午|晚上|本报讯|本报)+")
+_ZH_ORG_END = re.compile(r"(?:大学|学院|研究院|研究所|研究中心|中心|院|所|馆|社科院|政府|委员会)$")
+_ZH_NOT_VENUE = re.compile(r"线上|网上|云端|\d+月|\d+日|研讨会|论坛|会议(?![中室厅展])|去年|前年|上次|首次|第一次|^(?:期间|此间|当地|现场|其中|行程|活动)$")
 
 
 def _venue_zh(text: str, simp: str) -> tuple[str | None, str | None]:
-    """Return the Chinese venue: 以X设主会场, 在X举行, 赴X出席."""
-    for pattern in _ZH_VENUE:
+    """Return the Chinese venue: 以X设主会场, 在X举行, 赴X出席, 在X会议室, 到访X; a building beats a body, which beats a city."""
+    best: tuple[float, int, str, str] | None = None
+    for order, pattern in enumerate(_ZH_VENUE):
         for m in pattern.finditer(simp):
             value = re.sub(r"(?:同时|共同|隆重|顺利|成功)$", "", text[m.start(1):m.end(1)])
             value = value[value.rfind("在") + 1:] if "在" in value else value
+            value = _ZH_VENUE_LEAD.sub("", value)
             before = simp[max(0, m.start() - 6):m.start()]
             if re.search(r"将|计划|拟|年内|下次|明年", before + to_simplified(value)):
                 continue  # a later meeting (并于年内在上海举办第二次座谈会), not this one
-            if value and not re.search(r"线上|网上|云端|\d+月|\d+日|研讨会|论坛|会议(?![中室厅])", to_simplified(value)):
-                return value, around(text, m.start(), m.end())
-    return None, None
+            if not value or _ZH_NOT_VENUE.search(to_simplified(value)):
+                continue
+            rank = _zh_venue_rank(to_simplified(value)) - 0.01 * order
+            if best is None or (rank, -m.start()) > (best[0], -best[1]):
+                best = (rank, m.start(), value, around(text, m.start(), m.end()))
+    return (best[2], best[3]) if best else (None, None)
+
+
+def _zh_venue_rank(value: str) -> float:
+    """Rank how specific a Chinese venue is: 3 a room or building, 2 a body, 1 anything else (a city)."""
+    if re.search(_ZH_BUILDING + "$", value):
+        return 3
+    if _ZH_ORG_END.search(value):
+        return 2
+    return 1
 
 
 _EN_ORG_BY = re.compile(

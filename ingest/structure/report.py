@@ -56,7 +56,8 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
     report.event_date, ev_date = extract_event_date(text, lang, article.published, simp, ahead=announced)
     report.theme, ev_theme = fields.theme(text, simp, lang)
     report.event_name, ev_name = fields.event_name(text, simp, lang)
-    report.venue, ev_venue = fields.venue(text, simp, lang, sentences, announced)
+    event_year = int(report.event_date[:4]) if report.event_date else None
+    report.venue, ev_venue = fields.venue(text, simp, lang, sentences, announced, event_year)
     report.organizers, ev_org = fields.organizers(text, simp, lang, report.event_type)
     report.participant_count, ev_count = fields.participant_count(text, simp, lang, sentences)
     report.speakers, host_orgs = extract_speakers(text, simp, lang, sentences)

@@ -97,7 +97,7 @@ def unwrap_hard_lines(text: str) -> str:
     lines = text.split("\n")
     long_lines = [ln.strip() for ln in lines if len(ln.strip()) >= 40]
     open_ends = sum(1 for ln in long_lines if not _LINE_END.search(ln))
-    if len(long_lines) < 4 or open_ends < 0.5 * len(long_lines):
+    if len(long_lines) < 5 or open_ends < 0.6 * len(long_lines):
         return text
     out, pos = list(text), 0
     for k, line in enumerate(lines[:-1]):
