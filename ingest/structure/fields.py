@@ -195,6 +195,11 @@ def _venue_rank(place: str) -> int:
     return 1 if find_places(place.split(",")[0]) else 0
 
 
+def is_place_name(name: str) -> bool:
+    """Tell whether a whole phrase is a known place in either language (深圳, Hong Kong)."""
+    return place_name(name.strip()) is not None
+
+
 def _is_country(place: str) -> bool:
     """Tell whether a venue phrase is only a country ("in Iran", "in China")."""
     name = re.sub(r"^the\s+", "", place)
@@ -285,15 +290,24 @@ def _zh_venue_rank(value: str) -> float:
 
 
 _EN_ORG_BY = re.compile(
-    r"\b((?:co-)?(?:organi[sz]ed|hosted|auspiced|convened|sponsored|presented)|jointly (?:organi[sz]ed|sponsored|hosted))\s+by\s+"
+    r"\b((?:co-)?(?:organi[sz]ed|hosted|auspiced|convened|sponsored|presented|staged)|"
+    r"jointly (?:organi[sz]ed|sponsored|hosted|held|staged))\s+(?:(?:smoothly|successfully|jointly)\s+)?by\s+"
     r"((?:the\s+)?[A-Z][^;.“”\"]*?)(?=,\s+(?:and\s+)?(?:co-|supported|sponsored|in\b|with\b|was\b|the\s+\d|on\b)|"
     r"\s+and\s+(?:co-)?(?:organi|host|sponsor|support|auspice)|\s+(?:was|were|is|on|in|at|to)\b|[;.“”\"]|,\s+(?!the\b|and\b)[a-z]|,?\s*$)"
 )
 _EN_ORG_SUBJ = re.compile(
     r"((?:the\s+)?[A-Z][\w’'&.–-]*(?:\s+(?:of|for|and|the|at|on|&|–|[A-Z(][\w’'&.()–-]*)){0,16})\s+(?:today\s+|recently\s+|also\s+|jointly\s+)?"
-    r"(?:hosted|held|organi[sz]ed|convened|holds|hosts)\s+(?:a|an|the|its)\s+(?:[\w’'-]+\s+){0,8}?"
-    rf"(?:{EN_EVENT}|event|discussion|roundtable|luncheon|seminar|series|Programme)",
+    r"(?:[Hh]osted|[Hh]eld|[Oo]rgani[sz]ed|[Cc]onvened|[Hh]olds|[Hh]osts)\s+(?:a|an|the|its)\s+(?:[\w’'-]+\s+){0,8}?"
+    rf"(?:{EN_EVENT}|event|discussion|roundtable|luncheon|seminar|series|Programme|Salon|salon|reception|celebration)",
 )
+_ORG_NAME_EN = r"(?:the\s+)?[A-Z][\w’'&.-]*(?:\s+(?:of|for|and|the|&|[A-Z][\w’'&.-]*))*(?:\s*\([^()]{1,40}\))?"
+# "A (the Foundation), B (SASS) and C jointly organized the Forum": a list of bodies as the subject
+_EN_ORG_JOINTLY = re.compile(
+    rf"((?:{_ORG_NAME_EN}(?:,\s+|\s+and\s+))*{_ORG_NAME_EN})\s+(?:jointly|together)\s+(?:organi[sz]ed|hosted|held|convened|staged)\s+(?:a|an|the)\b")
+# an organisation's acronym heading the event's name: "HKGCC International Business Summit", "ISEAS 50th Anniversary Lecture"
+_EN_ACRONYM_OWNER = re.compile(
+    r"(?:^|\n)\s*(?:The\s+)?([A-Z]{3,})\s+(?:\d+(?:st|nd|rd|th)\s+)?(?:[A-Z][\w-]*\s+){0,4}"
+    r"(?:Summit|Forum|Symposium|Seminar|Lecture|Dialogue|Conference|Roundtable)\b")
 _EN_OWNER = re.compile(r"(?:^|\s)(?:The\s+)?([A-Z][A-Za-z]+(?:\s+(?:of|for|and|the|[A-Z][A-Za-z]+)){0,8})(?:’s|'s)\s+(?:\([A-Z]+\)\s+)?(?:[A-Z][\w-]*\s+){0,4}(?:Summit|Forum|Symposium|Seminar|Lecture|Dialogue|flagship event)")
 
 
@@ -303,12 +317,22 @@ def organizers(text: str, simp: str, lang: str, event_type: str | None = None) -
         return _organizers_zh(text, simp)
     found: list[str] = []
     evidence = None
-    text = _lead(text)
     for m in _EN_ORG_BY.finditer(text):
-        if _about_other_activity(text, m.start(), event_type):
-            continue  # "a dinner hosted by X" on the eve of the symposium
+        if _about_other_activity(text, m.start(), event_type) or _FUTURE_SENTENCE.search(_sentence_before(text, m.start())):
+            continue  # "a dinner hosted by X" on the eve of the symposium, "will be hosted by"
+        if re.search(r",\s+(?:Co-?founder|Founder|Secretary|Director|President|Chair|Professor|Dean|CEO)\b", m.group(2)):
+            continue  # "hosted by Mabel Lu, Co-founder of CCG": a person hosted
         evidence = evidence or m.group(0)
         found += _split_orgs(m.group(2))
+    for m in _EN_ORG_JOINTLY.finditer(text):
+        orgs = [o for o in _split_orgs(m.group(1)) if _ends_like_org(o)]
+        evidence = evidence or (m.group(0) if orgs else None)
+        found += orgs
+    text = _lead(text, 10)
+    for m in _EN_ACRONYM_OWNER.finditer(text[:600]):
+        if not is_place_name(m.group(1)):
+            evidence = evidence or m.group(0).strip()
+            found.append(m.group(1))
     for m in _EN_ORG_SUBJ.finditer(text):
         for org in _split_orgs(m.group(1)) if re.search(r"\s+and\s+the\s", m.group(1)) else [_clean_org(m.group(1))]:
             if org and len(org.split()) <= 12:
@@ -320,6 +344,11 @@ def organizers(text: str, simp: str, lang: str, event_type: str | None = None) -
     return _dedupe([f for f in found if f and _org_like(f)]), evidence
 
 
+def _sentence_before(text: str, pos: int) -> str:
+    """Return the part of the sentence holding pos that comes before it."""
+    return text[max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1:pos]
+
+
 def _about_other_activity(text: str, pos: int, event_type: str | None) -> bool:
     """Tell whether the nearest event word before pos names a different kind of activity than the event."""
     start = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1
@@ -327,7 +356,7 @@ def _about_other_activity(text: str, pos: int, event_type: str | None) -> bool:
     if not hits or not event_type:
         return False
     last = hits[-1]
-    return last[2] != event_type and last[1].lower() != "event"
+    return last[2] != event_type and last[2] == "other" and last[1].lower() != "event"  # a dinner, a reception
 
 
 def _lead(text: str, sentences: int = 6) -> str:
@@ -340,25 +369,78 @@ _NOT_ORG_START = re.compile(r"(?:On|In|At|During|After|Before|This|That|It|He|Sh
 _DATE_IN_ORG = re.compile(r"\d{4}|January|February|March|April|June|July|August|September|October|November|December")  # not May
 
 
+_PERSON_TITLE_IN_ORG = re.compile(r"^(?:Co-?founder|Founder|Secretary[- ]General|Director|President|Chairman|Chairperson|"
+                                  r"Professor|Prof|Dr|Mr|Ms|Mrs)\b")
+_ORDINAL_START = re.compile(r"(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|\d+(?:st|nd|rd|th))\b")
+
+
 def _org_like(name: str) -> bool:
-    """Tell whether a phrase names an organisation rather than a person or a date."""
+    """Tell whether a phrase names an organisation rather than a person, a date, an edition or only places."""
     words = name.split()
-    if name[:1].islower():
-        return False  # "…, the forum took as its theme": a clause, not a name
+    if name[:1].islower() or _ORDINAL_START.match(name):
+        return False  # "…, the forum took as its theme": a clause; "Tenth Symposium": the event itself
+    if _PERSON_TITLE_IN_ORG.search(name):
+        return False  # "Co-founder and Secretary General of CCG": a person's position
+    if all(is_place_name(part) for part in re.split(r"\s+and\s+|,\s*", name) if part):
+        return False  # "Shanghai and Hamburg held a series of events": the cities, not an organiser
     if _NOT_ORG_START.match(name) or (len(words) == 1 and words[0] in ("Prof", "Research", "Centre", "Center")):
         return False
     return len(words) >= 1 and not _DATE_IN_ORG.search(name)
 
 
 def _split_orgs(phrase: str) -> list[str]:
-    """Split "the A, the B, and the C" (or "A, B and C") into organisation names."""
-    if re.search(r",\s+(?:and\s+)?the\s", phrase):
-        parts = re.split(r",\s+(?:and\s+)?(?=the\s)|\s+and\s+(?=the\s)", phrase)
-    elif "," in phrase:
-        parts = re.split(r",\s+(?:and\s+)?|\s+and\s+(?=[A-Z])", phrase)
-    else:
-        parts = re.split(r"\s+and\s+(?=the\s)", phrase)
-    return [_clean_org(p) for p in parts if p.strip()]
+    """Split "the A, the B, and the C" (or "A, B and C") into organisation names.
+
+    Commas inside brackets stay ("(CPPCC, Shenzhen)"), and "and" splits only between two organisations
+    ("Hong Kong and Macau Members Association" is one).
+    """
+    phrase = re.split(r"\s+with\s+(?:many|other|the support)\b", phrase)[0]
+    parts = _merge_name_parts([p for p in re.split(r",\s+(?:and\s+)?(?![^()]*\))", phrase) if p.strip()])
+    out: list[str] = []
+    for part in parts:
+        halves = re.split(r"\s+and\s+(?=the\s)", part)  # "A and the B": two bodies
+        for half in halves:
+            pair = re.split(r"\s+and\s+(?=[A-Z])(?![^()]*\))", half)
+            out += pair if len(pair) > 1 and all(_ends_like_org(h) for h in pair) else [half]
+    return [_clean_org(p) for p in out if p.strip()]
+
+
+def _merge_name_parts(parts: list[str]) -> list[str]:
+    """Join comma parts back when one is no organisation of its own ("Liaison with Hong Kong, Macao, Taiwan and ...")."""
+    out: list[str] = []
+    for part in parts:
+        if out and _ends_with_place(out[-1]) and _starts_with_place(part):
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _ends_with_place(text: str) -> bool:
+    """Tell whether a phrase ends with a place name ("... Liaison with Hong Kong")."""
+    words = text.split()
+    return any(is_place_name(" ".join(words[-n:])) for n in (1, 2, 3) if len(words) >= n)
+
+
+def _starts_with_place(text: str) -> bool:
+    """Tell whether a phrase starts with a place name ("Macao", "Taiwan and Overseas Chinese ...")."""
+    words = text.split()
+    return any(is_place_name(" ".join(words[:n])) for n in (1, 2, 3) if len(words) >= n)
+
+
+def _ends_like_org(name: str) -> bool:
+    """Tell whether a phrase ends like an organisation's name (an organisation word or an acronym)."""
+    if re.search(r"\([A-Z][A-Za-z]{1,9}\)$", name.strip()):
+        return True  # "... Conference (SCPPC)"
+    last = re.sub(r"\s*\([^()]*\)$", "", name.strip()).split()[-1:] or [""]
+    return bool(re.fullmatch(r"[A-Z]{2,}[\w-]*", last[0])) or last[0].lower() in _ORG_END_WORDS
+
+
+_ORG_END_WORDS = {w.lower() for w in """University Institute Institution Center Centre Foundation Council Committee
+    Association Bureau Government Chamber Department Ministry Office Academy School Programme Program Bank Group Company
+    Limited Ltd Corporation Commission Society Federation Union Alliance Agency Authority Board Trust Fund Club College
+    Faculty Network Organization Organisation Secretariat Consulate Embassy Museum Library Brookings Times Post Coalition
+    Sciences Studies Research Affairs Chamber Party Congress Parliament Council House Forum""".split()}
 
 
 def _clean_org(name: str) -> str:
@@ -379,38 +461,98 @@ def _dedupe(items: list[str]) -> list[str]:
     return out
 
 
-_ZH_ORG = [
-    re.compile(r"由([^。；]{2,120}?)(?:共同|联合)?(?:主办|发起|举办|承办)"),
-    re.compile(r"([^。；，,]{2,80}?)(?:共同|联合)(?:主办|发起|举办)"),
-    re.compile(r"(?:^|[。\n])\s*([^。；，,\n]{2,30}?)携手([^。；，,\d]{2,30}?)(?=\d|在|于|共同|举办|举行)"),
+_ZH_ORG_VERB = re.compile(r"(?:共同|联合)?(?:主办|承办|协办)(?![单方者城国地权])|(?:共同|联合)举办")
+_ZH_ORG_BY = re.compile(r"由([^。；]{2,120}?)(?:共同|联合)?(?:发起|举办)(?!单位)")
+_ZH_ORG_LABEL = re.compile(r"(?:主办|承办|协办|联合主办)(?:单位|方)\s*[:：]\s*([^。\n；;]{2,120})")
+_ZH_ORG_TOGETHER = [
+    # A联同B和C，今日于X举行 / A携手B在X举办: the subject bodies hold the event together
+    re.compile(r"(?:^|[。\n；])\s*([^。；，,\n]{2,40}?)(?:联同|偕同|会同|携手)([^。；，,\n]{2,80}?)(?=[，,]?\s*(?:今日|今天|昨日|近日|日前|\d|在|于|共同|举办|举行|召开))"),
+    # A与B举行了一场座谈会 (two bodies as the subject of the event)
+    re.compile(r"(?:^|[。\n；，,])\s*(?:[^。；，,\n]{0,30}?[室厅楼]\s*)?([^。；，,\n]{3,30}?[院校所会部心组库])与([^。；，,\n]{3,30}?[院校所会部心组库])"
+               r"(?:在[^，,。]{0,20})?(?:共同|联合)?(?:举行|举办|召开)了?[^，,。]{0,8}?(?:座谈会|研讨会|论坛|会议|交流会|对话会)"),
 ]
+_ZH_TIME_PLACE = re.compile(r"^(?:本次|本届|此次|这次|该)?(?:会议|论坛|研讨会|活动|座谈会|峰会)?(?:由)?|"
+                            r"(?:\s*\d{1,2}月\d{1,2}日|\s*(?:今日|今天|昨日|近日|日前))?(?:在|于)[^，,]{0,20}$|"
+                            r"\s*\d{1,2}月\d{1,2}日$|(?:今日|今天|昨日|近日|日前)$|的$")
+# a leading date, dateline (临江新闻网1月5日电) or conjunction before an organiser's name
+_ZH_ORG_LEAD = re.compile(r"^\s*(?:date\s+)?[\d\-/:年月日\s]+|^[^，,。]{0,12}?\d{1,2}\s*月\s*\d{1,2}\s*日\s*[电讯電訊]\s*|^(?:与|和|同|并)")
+_ZH_NOT_ORG = re.compile(r"两地|双方|各方|三地|等单位|研究机构$|^\s*$")
 
 
 def _organizers_zh(text: str, simp: str) -> tuple[list[str], str | None]:
-    """Return Chinese organisers: 由A、B和C共同主办, A携手B举办."""
-    for pattern in _ZH_ORG:
-        m = pattern.search(simp)
-        if not m:
-            continue
-        spans = [(m.start(g), m.end(g)) for g in range(1, (m.lastindex or 1) + 1) if m.group(g)]
-        orgs: list[str] = []
-        for start, end in spans:
-            orgs += [text[start + a:start + b] for a, b in _split_zh_list(simp[start:end])]
-        orgs = [re.sub(r"^\s*(?:date\s+)?[\d\-/:年月日\s]+", "", o).strip() for o in orgs]
-        orgs = [o for o in orgs if 2 <= len(o) <= 40]
+    """Return Chinese organisers from every clause that names them: 由A、B主办, C承办, D协办, 主办单位：E, A联同B举行."""
+    found: list[str] = []
+    evidence = None
+    for start, end, where in _zh_organiser_spans(simp):
+        orgs = [text[start + a:start + b] for a, b in _split_zh_list(simp[start:end])]
+        orgs = [_ZH_ORG_LEAD.sub("", o).strip(" ，,、") for o in orgs]
+        orgs = [o for o in orgs if 2 <= len(o) <= 40 and not _ZH_NOT_ORG.search(to_simplified(o)) and not _only_place(o)]
         if orgs:
-            return _dedupe(orgs), around(text, m.start(), m.end())
-    return [], None
+            found += orgs
+            evidence = evidence or around(text, where, end)
+    return _dedupe(found), evidence
+
+
+def _zh_organiser_spans(simp: str) -> list[tuple[int, int, int]]:
+    """Return (start, end, anchor) spans of simp that list organisers."""
+    spans: list[tuple[int, int, int]] = []
+    for m in _ZH_ORG_VERB.finditer(simp):
+        if re.search(r"(?:支持|指导|赞助)$", simp[max(0, m.start() - 2):m.start()]) or re.match(r"[：:]", simp[m.end():m.end() + 3]):
+            continue
+        if re.search(r"将|明年|下届|下一届", simp[max(0, m.start() - 12):m.start()]):
+            continue  # 并将于明年承办第四届: a later edition
+        span = _organiser_clause(simp, m.start())
+        if span:
+            spans.append((*span, m.start()))
+    spans += [(m.start(1), m.end(1), m.start()) for m in _ZH_ORG_LABEL.finditer(simp)]
+    spans += [(m.start(1), m.end(1), m.start()) for m in _ZH_ORG_BY.finditer(simp)
+              if not any(a <= m.start(1) < b for a, b, _ in spans)]
+    for pattern in _ZH_ORG_TOGETHER:
+        for m in pattern.finditer(simp):
+            spans += [(m.start(g), m.end(g), m.start()) for g in (1, 2)]
+    return spans
+
+
+def _organiser_clause(simp: str, verb: int) -> tuple[int, int] | None:
+    """Return the span of the bodies written before an organiser verb (由A主办 / A、B联合主办 / ，A承办)."""
+    sentence_start = max(simp.rfind(ch, 0, verb) for ch in "。；;\n") + 1
+    by = simp.rfind("由", sentence_start, verb)
+    cut = max(simp.rfind(ch, sentence_start, verb) for ch in "，,")
+    if by > cut:  # 由A、B联合主办 (a 由 before an earlier comma belongs to the clause before: ，C协办)
+        start = by + 1
+    else:
+        start = cut + 1 if cut >= 0 else sentence_start
+        if not _ZH_TIME_PLACE.sub("", simp[start:verb]).strip() and cut >= 0:  # ，1月4日於東莞市聯合主辦: the list is before
+            prev = max(simp.rfind(ch, sentence_start, cut) for ch in "，,")
+            start, verb = (prev + 1 if prev >= 0 else sentence_start), cut
+    segment = simp[start:verb]
+    trimmed = segment
+    for _ in range(3):
+        trimmed = _ZH_TIME_PLACE.sub("", trimmed).strip(" ，,")
+    if not trimmed:
+        return None
+    offset = segment.find(trimmed)
+    return start + offset, start + offset + len(trimmed)
+
+
+def _only_place(name: str) -> bool:
+    """Tell whether an organiser candidate is only a place (深圳, 上海和香港)."""
+    return all(is_place_name(part) for part in re.split(r"[和与及、]", name) if part)
 
 
 def _split_zh_list(segment: str) -> list[tuple[int, int]]:
-    """Split 甲、乙和丙 into spans, keeping offsets."""
+    """Split 甲、乙和丙 into spans, keeping offsets; 与/和 inside a name (中国与全球化智库) does not split it."""
     spans, start = [], 0
-    for m in re.finditer(r"、|和(?=[^和]{2,})|与|及|以及", segment):
+    for m in re.finditer(r"、|以及|和(?=[^和]{2,})|与|及", segment):
+        if m.group(0) in ("和", "与", "及") and not _ZH_ORG_END_CHAR.search(segment[start:m.start()]):
+            continue  # 城市发展与环境研究所: the left side is no body of its own
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(segment)))
     return [(a, b) for a, b in spans if b - a >= 2]
+
+
+_ZH_ORG_END_CHAR = re.compile(r"(?:[院校所会部局委办司行厅处室心组团社府馆台站盟库报协联坛]|基金|集团|公司|大学|学院|研究院|机构|协会|学会|联合会)$")
 
 
 def participant_count(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[int | None, str | None]:
