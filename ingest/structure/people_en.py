@@ -44,7 +44,8 @@ TITLE_WORDS = {
     Justice Registrar Curator Journalist Commentator Trustee Envoy Delegate Under-Secretary PM Publisher
     Student Vice-President Vice-Chairperson Party Senator Congressman Congresswoman Assemblyman Assemblywoman
     Alderman Councilman Councilwoman Supervisor Administrator Supt Chairpersons Councillors Councilors Senators
-    Mayors Governors Ministers Secretaries Officials Directors Members Delegates Representatives""".split()
+    Mayors Governors Ministers Secretaries Officials Directors Members Delegates Representatives Teacher Instructor
+    Tutor Postdoctoral""".split()
 }
 # plural position words that head a list of bare names ("councilors A, B and C"), with their singular
 PLURAL_TITLES = {"councillors": "councillor", "councilors": "councilor", "senators": "senator", "mayors": "mayor",
@@ -59,7 +60,8 @@ HEAD_TITLES = {
     Spokesperson Spokesman Premier Legislator Lawmaker Councillor Councilor Convenor Convener Scholar Lecturer Scientist
     Leader Governor Executive Strategist Academician Consultant Trustee Envoy Delegate Under-Secretary PM Registrar
     Curator Journalist Commentator Judge Vice-Chairman Senator Congressman Congresswoman Assemblyman Assemblywoman
-    Alderman Councilman Councilwoman Supervisor Administrator Supt Chief Councillors Councilors Senators""".split()
+    Alderman Councilman Councilwoman Supervisor Administrator Supt Chief Councillors Councilors Senators Teacher
+    Instructor Tutor""".split()
 }
 ABBREVIATED_TITLES = {"PM": "Prime Minister", "CE": "Chief Executive", "FS": "Financial Secretary"}
 NONNAME = {
@@ -195,7 +197,7 @@ def _trim_span(sentence: str, start: int, end: int) -> tuple[int, int]:
 
 _SMALL = {"the", "a", "an", "in", "on", "by", "and", "of", "for", "at", "with", "from", "as", "his", "her", "during",
           "after", "while", "&", "its", "their"}
-_RUN_BEFORE = re.compile(r"((?:(?:[A-Z][\w&’'.-]*|of|for|and|&|the|on|to)\s+)+)$")
+_RUN_BEFORE = re.compile(r"((?:(?:[A-Z][\w&’'.-]*|[a-z][A-Z][\w’'-]*|of|for|and|&|the|on|to)\s+)+)$")
 _TITLE_ALT = "|".join(sorted((re.escape(w) for w in TITLE_WORDS), key=len, reverse=True))
 _APP_CUT = re.compile(
     rf";|\.\s|\.$|,\s+and\s+|\s+and\s+(?={HONORIFIC}\s)|,\s+(?=[a-z])|\s+(?=[a-z]+ing\b)|"
@@ -204,6 +206,7 @@ _APP_CUT = re.compile(
 )
 _AND_TITLE = re.compile(rf"\s+and\s+(?=(?:[Ff]ormer\s+|[A-Z][\w’'-]*\s+)*?(?:{_TITLE_ALT})\b)", re.I)
 _TITLE_OF_ORG = re.compile(rf"^(.*?\b(?:{_TITLE_ALT})\b.*?)\s+(?:of|at)\s+(.+)$", re.I)
+_PLACE_POSSESSIVE = re.compile(r"^([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})[’']s\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)$")
 _LEAD_POSSESSIVE = re.compile(r"^(?:the|its|his|her|a|an)\s+(?:[\w-]+[’']s\s+)?", re.I)
 
 
@@ -376,6 +379,9 @@ def parse_position(text: str) -> tuple[str, str | None] | None:
     segs = [x.strip() for x in re.split(r",(?![^()]*\))", text) if x.strip()]
     if not segs:
         return None
+    place_of = _PLACE_POSSESSIVE.match(segs[0])
+    if place_of and is_place(place_of.group(1)) and _is_title_word(place_of.group(2).split()[-1], head=True):
+        return place_of.group(2), place_of.group(1)  # "Shanghai's vice mayor": the place's position
     first = _LEAD_POSSESSIVE.sub("", segs[0])
     if not any(_is_title_word(w) for w in first.split()[:6]):
         return None
@@ -526,14 +532,15 @@ def _accept_chains(sentence: str, spans: list[tuple[int, int]], known: set[str])
             post = sentence[spans[k][1]:spans[k][1] + 400]
             if ok[k] or _excluded(pre, post) or _OBJECT_BEFORE.search(pre) or re.match(r"\s+[A-Z][a-z]", post):
                 continue
-            if _ORG_HALF_AFTER.match(post) and _is_title_word(_ORG_HALF_AFTER.match(post).group(1), head=True):
+            half = _ORG_HALF_AFTER.match(post)
+            if half and any(_is_title_word(w, head=True) for w in half.group(1).split()):
                 continue  # "Corvallis Park and Recreation Director X": the first half of an organisation
             if (joined[k] and ok[k - 1]) or (k + 1 < len(spans) and joined[k + 1] and ok[k + 1]):
                 ok[k] = changed = True
     return [span for span, good in zip(spans, ok) if good]
 
 
-_ORG_HALF_AFTER = re.compile(r"^\s+and\s+(?:[A-Z][\w-]*\s+){0,3}?([A-Z][\w-]*)\s+[A-Z]")
+_ORG_HALF_AFTER = re.compile(r"^\s+and\s+((?:[A-Z][\w-]*\s+){1,4})[A-Z]")
 
 
 def find_mentions(sentence: str, known: set[str]) -> list[EnMention]:
@@ -617,7 +624,7 @@ _OF_ORG = re.compile(
 def _of_org(post: str) -> str | None:
     """Return the organisation in "Professor X of the Y Institute" when it looks like one."""
     m = _OF_ORG.match(post)
-    if m and any(_looks_like_org(w) for w in m.group(1).split()):
+    if m and (any(_looks_like_org(w) for w in m.group(1).split()) or is_place(m.group(1).strip())):
         return m.group(1).strip()
     return None
 

@@ -104,19 +104,34 @@ def official_places(speakers: list) -> tuple[list[str], list[list[str]], dict[st
     """
     cities: list[str] = []
     evidence: dict[str, str] = {}
-    signing: list[str] = []
+    signing: list[str | None] = []
     for person in speakers:
         place = place_of_affiliation(person.affiliation or "")
-        if not place:
-            continue
-        if _CITY_OFFICE.search(person.title or "") and place not in cities:
+        if person.role == "signatory":
+            signing.append(place if place and _government_of(person.affiliation or "", place) else None)
+            if place:
+                evidence.setdefault(place, f"{person.title or ''} {person.name} signed".strip())
+        if place and _CITY_OFFICE.search(person.title or "") and place not in cities:
             cities.append(place)
             evidence[place] = f"{person.title} {person.name}"
-        if person.role == "signatory" and place not in signing:
-            signing.append(place)
-            evidence.setdefault(place, f"{person.title or ''} {person.name} signed".strip())
-    pairs = [sorted_pair(*signing)] if len(signing) == 2 else []
-    return cities, pairs, evidence
+    two = len(signing) == 2 and all(signing) and signing[0] != signing[1]  # exactly two parties, each a city's own
+    return cities, ([sorted_pair(signing[0], signing[1])] if two else []), evidence  # type: ignore[arg-type]
+
+
+_GOVERNMENT_REST = re.compile(
+    r"^(?:(?:the\s+)?City\s+of|City|Municipality|Municipal Government|Municipal|Metropolitan Government|Government|"
+    r"City Council|Council|region|Region|Province|Prefecture|County|市|市委|市政府|省|省政府|省委|特区政府|政府|区)?$")
+
+
+def _government_of(affiliation: str, place: str) -> bool:
+    """Tell whether an affiliation is a place or its government ("City of Xiamen", 哈尔滨市委), not a body named after it."""
+    simp = to_simplified(affiliation)
+    for hit in find_places(affiliation, simp, weak=True):
+        if hit.name == place:
+            rest = (affiliation[:hit.start] + " " + affiliation[hit.end:]).strip()
+            rest = re.sub(r"^(?:the\s+)?(?:City\s+of)\s*$", "", rest).strip()
+            return bool(_GOVERNMENT_REST.match(rest))
+    return place_name(affiliation) == place
 
 
 def place_of_affiliation(affiliation: str) -> str | None:
@@ -126,5 +141,11 @@ def place_of_affiliation(affiliation: str) -> str | None:
     whole = place_name(affiliation)
     if whole:
         return whole if place_kind(whole) != "country" else None
-    hits = find_places(affiliation, to_simplified(affiliation), weak=True)
+    hits = [h for h in find_places(affiliation, to_simplified(affiliation), weak=True)
+            if h.strong or _CITY_WORD_AFTER.match(affiliation[h.end:]) or _CITY_OF_BEFORE.search(affiliation[:h.start])]
     return hits[0].name if hits else None
+
+
+# a small town's name counts in an affiliation only as a city: "Tsuyama City Council", "City of Roseau"
+_CITY_WORD_AFTER = re.compile(r"\s*(?:City|Municipality|Municipal|Metropolitan|Prefecture|County|市)\b", re.I)
+_CITY_OF_BEFORE = re.compile(r"\b[Cc]ity of\s+$")

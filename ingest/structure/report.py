@@ -109,7 +109,11 @@ def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int,
     known: set[str] = set()
     known_keys: set[str] = set()  # normalise_name of every name in known
     host_orgs: list[str] = []
+    previous: list[str] = []  # keys of the people named in the last sentence that named any
     for start, sentence in sentences:
+        if previous and BOTH_SIDES_SIGNED.search(to_simplified(sentence) if lang == "zh" else sentence):
+            for key in previous:  # "Mayor A met B. The two sides jointly signed a memorandum."
+                people[key].role = merge_role(people[key].role, "signatory")
         if lang == "zh":
             s_simp = simp[start:start + len(sentence)]
             found = people_zh.people_in_sentence(s_simp, sentence, known)
@@ -117,20 +121,28 @@ def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int,
         else:
             found = people_en.people_in_sentence(sentence, known)
             represents = False
+        named: list[str] = []
         for mention, role in found:
             if role is None and normalise_name(mention.name) not in known_keys:
                 continue
-            _merge(people, mention, role, sentence)
+            named.append(_merge(people, mention, role, sentence))
             known_name = to_simplified(mention.name) if lang == "zh" else mention.name
             known.add(known_name)
             known_keys.add(normalise_name(known_name))
             if represents and role == "opening_remarks" and mention.affiliation and mention.affiliation not in host_orgs:
                 host_orgs.append(mention.affiliation)
+        previous = named or previous
     return list(people.values()), host_orgs
 
 
-def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence: str) -> None:
-    """Add a mention to the people found so far, or complete the person already found."""
+# a sentence whose subject is the people just named: "The two sides jointly signed", "They signed", 双方签署
+BOTH_SIDES_SIGNED = re.compile(
+    r"^\s*(?:The two sides|Both sides|Both parties|The two parties|They|The two mayors|Both mayors|The two leaders)\b"
+    r"[^.;]{0,40}?\b(?:signed|inked|sealed|re-?signed)\b|^\s*(?:双方|两人|二人)[^。；]{0,20}?(?:签署|签订|签约)(?!仪式)")
+
+
+def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence: str) -> str:
+    """Add a mention to the people found so far, or complete the person already found; return the person's key."""
     key = _shorter_form_of(people, mention.name) or person_key(mention.name)
     current = people.get(key)
     if current is None:
@@ -138,12 +150,13 @@ def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence:
             name=mention.name, title=mention.title, affiliation=mention.affiliation, role=role or "speaker",
             evidence=sentence.strip()[:300], key=key,
         )
-        return
+        return key
     current.role = merge_role(current.role, role)
     if not current.title and mention.title:
         current.title, current.affiliation = mention.title, current.affiliation or mention.affiliation
     elif not current.affiliation and mention.affiliation and mention.title == current.title:
         current.affiliation = mention.affiliation
+    return key
 
 
 def _shorter_form_of(people: dict[str, Speaker], name: str) -> str | None:

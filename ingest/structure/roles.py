@@ -23,14 +23,15 @@ EN_CUES: list[tuple[str, str]] = [
     ("moderator", r"moderat\w+|hosted (?:a|the) (?:panel|discussion|session|conversation|dialogue)|chaired by|was chaired|were chaired|chaired the|chaired a|\bchair of the (?:panel|session)|facilitated by"),
     ("panelist", r"panel(?:l)?ists?|discussants?|panel members?|on the panel|joined the panel|panel (?:session|discussion)s?|"
      r"\bpanel (?=included|includes|comprised|consisted of|featured|members)|panel of (?:experts|speakers)"),
-    ("signatory", r"signed by|sealed by|inked by|signatories|\b(?:re-?|co-?)?signed\b|\binked\b"),
-    ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|\battend(?:ing|ees)\b|\balso at the (?:meeting|event|ceremony|signing|reception|forum|talks)|\b(?:also )?present\b|\brepresent(?:ed|ing)\b(?! by)|\bmembers? of the (?:[\w-]+ )?delegation|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
+    ("signatory", r"signed by|sealed by|inked by|signatories|\b(?:re-?|co-?)?signed\b|\binked\b|\bto sign\b"),
+    ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|\battend(?:ing|ees)\b|\balso at the (?:meeting|event|ceremony|signing|reception|forum|talks)|\b(?:also )?present\b|\brepresent(?:ed|ing)\b|\bmembers? of the (?:[\w-]+ )?delegation|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
     ("speaker", r"\bspeakers?\b|\bread (?:a|the|out)\b|\bspoke\b|\b(?:to )?speak\b|\bdiscussed\b|"
      r"\bwith(?=\s+(?:Professor|Prof\.?|Dr\.?|Mr\.?|Ms\.?|Mrs\.?)\s)|\bspeech(?:es)?\b|expressed (?:views|opinions|the view)|\baddress(?:ed)?\b|\btalk\b|\bsaid\b|\bsays\b|\bpresented\b|\bpresentation\b|\blecture\b|\bshared\b|\bremarked\b|"
      r"\bdelivered\b|\bnoted\b|\bhighlighted\b|\bemphasi[sz]ed\b|\bstressed\b|\bexplained\b|\bintroduced\b|\bled (?:session|a session|the session|the discussion)|\bobserved\b|\bbriefed\b|\bpointed out\b|\bargued\b|\bgave\b|"
      r"\b(?:described|outlined|reviewed|reported|compared|proposed|suggested|recalled|urged|warned|cited|showed|"
      r"summari[sz]ed|illustrated|examined|analy[sz]ed|recommended|acknowledged|predicted|added|told|commented|stated)\b|"
-     r"\bcalled (?:for|on)\b|\bcongratulated\b|\bthanked\b|\b(?:discussion|conversation|dialogue)\b|\brepresented by\b"),
+     r"\bcalled (?:for|on)\b|\bcongratulated\b|\bthanked\b|\b(?:discussion|conversation|dialogue)\b|"
+     r"\bgiving (?:short |brief )?(?:remarks|a speech|an address|a talk)"),
 ]
 ZH_CUES: list[tuple[str, str]] = [
     ("moderator", r"主持(?:了)?(?:主旨演讲|主题演讲|圆桌|分论坛|讨论|对话|研讨环节|专题|交流环节|单元|环节|平行)|担任主持人"),

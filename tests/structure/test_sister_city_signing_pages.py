@@ -62,3 +62,9 @@ def test_hard_wrapped_signing_page():
     assert report.is_event_report and report.event_type == "ceremony"
     assert {s.name for s in report.speakers} == {"Dana Fields", "Frank Doyle", "Gavin Moss", "Han Zhengyi"}
     assert report.city_pairs == [["San Francisco", "Shanghai"]]
+
+
+def test_bodies_named_after_places_that_sign_make_no_pair():
+    report = report_of("9月25日下午，长三角协同研究合作框架协议签约仪式在临江国际会议中心举行。临江社会科学研究院院长王志明、"
+                       "江苏省城乡发展研究会秘书长钱建新、浙江省区域发展研究会会长郑国强、皖江发展研究院院长刘晓东代表四家单位签署协议。")
+    assert report.city_pairs == []

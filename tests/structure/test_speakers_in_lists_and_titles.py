@@ -86,3 +86,27 @@ def test_later_mentions_by_title_and_surname_join_the_person():
     by_name = {s.name: s for s in report.speakers}
     assert set(by_name) == {"Keita Tanaka", "Kana Mori", "Alan Weber"}
     assert by_name["Keita Tanaka"].role == "signatory"
+
+
+def test_place_in_a_possessive_or_of_phrase_is_the_affiliation():
+    people = with_roles(en_people("Also at the meeting were Hua Min, Shanghai's vice mayor, and Paul Ko, Hong Kong's "
+                                  "financial secretary."))
+    assert people["Hua Min"][:2] == ("vice mayor", "Shanghai") and people["Paul Ko"][:2] == ("financial secretary", "Hong Kong")
+    assert en_people("Mayor Alan Weber of Santa Fe signed the declaration.")[0][1:3] == ("Mayor", "Santa Fe")
+    assert en_people("eThekwini Mayor Mxolisi Kunene signed the memorandum.")[0][1:3] == ("Mayor", "eThekwini")
+
+
+def test_a_teacher_in_an_apposition_and_remarks_while_attending():
+    assert en_people("Prof. Yuan Ming presided and Dr. Yun Wen, a teacher of CZR gave comments.")[1][1:3] == ("teacher", "CZR")
+    people = with_roles(en_people("The Consulate was invited with Deputy Consul-General Isamu Aoki attending and giving "
+                                  "short remarks."))
+    assert people["Isamu Aoki"][2] == "speaker"
+
+
+def test_the_two_sides_who_sign_are_the_people_just_named():
+    report = report_of("On November 15, Ye Bang, Mayor of Linhai City, met with Melissa Skerry, Minister of Housing of "
+                       "the Commonwealth of Dominica, and her delegation. The two sides jointly signed a memorandum on "
+                       "friendly exchanges between Linhai City and Roseau City.")
+    assert {s.name: s.role for s in report.speakers} == {"Ye Bang": "signatory", "Melissa Skerry": "signatory"}
+    report = report_of("Mayor Gavin Moss and Mayor Han Li met in the guest house this evening to sign the Memorandum.")
+    assert {s.role for s in report.speakers} == {"signatory"}
