@@ -69,6 +69,8 @@ JUNK_PREFIX = re.compile(
 LEVEL_WORDS = {"市", "省", "区", "县", "镇", "校", "院", "本市", "本省", "我市", "我省", "我校", "我院", "全市", "全省"}
 INTERNAL_BODY = re.compile(r"(执行委员会|常务委员会|董事会|理事会|监事会|校董会)$")
 EVENT_WORDS = re.compile(r"研讨会|论坛|圆桌会|会讲|峰会|年会|座谈会|讲座")
+# a person, then "with/meets", before the organisation of the one they meet (卓永兴先与……, 李明会见……)
+_PERSON_THEN_WITH = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:先|再|也|还|分别)?(?:与|同|跟|会见|会晤|陪同|率)")
 # "our office", "this institute": the page's own body, named by no name of its own
 SELF_REFERENCE = re.compile(r"(?:我|本|该)(?:办|校|院|所|会|局|委|厅|部|处|中心|单位|公司|协会|学会|研究院|研究所|学院)|单位")
 REPORTER = re.compile(r"(?:记者|作者|编辑|摄影|通讯员|责编|责任编辑|撰稿|文|图)\s*[:：]?\s*$")
@@ -345,8 +347,15 @@ def _affiliation(simp: str, orig: str, start: int, end: int) -> str | None:
         r"邀得|邀请到|邀请了?|请到|请来|由|会见了?|会晤了?|看望了?|陪同|拜会了?|接见了?|其中有|还有|图为|领导有|嘉宾有|的有|的", text))
     offset = invite[-1].end() if invite else 0
     junk = JUNK_PREFIX.match(text, offset)
-    offset = junk.end() if junk else offset
+    if junk:
+        cut = junk.end()
+        while cut > offset and text[cut - 1] in "在由和与及并也" and start + cut not in word_boundaries(simp):
+            cut -= 1  # 和平研究所, 和记黄埔: the character starts the organisation's name
+        offset = cut
     value = orig[start + offset:end].strip(" ，,、：:")
+    lead = _PERSON_THEN_WITH.match(to_simplified(value))
+    if lead and _plain_name(lead.group(1)):
+        value = value[lead.end():]  # 卓永兴先与国务院港澳办副主任某某: the person met, not the one meeting
     if to_simplified(value) in LEVEL_WORDS or SELF_REFERENCE.fullmatch(to_simplified(value)):
         return None  # 市领导某某, 我办主任某某: "the city's", "our office's" name no organisation
     return value or None

@@ -70,3 +70,10 @@ def test_a_signing_ceremony_named_as_a_noun_makes_no_signatory():
 def test_traditional_script_names_after_titles():
     assert set(people("上海市市長龔正4日會見了日本臨海市市長橫山英幸、議長竹下隆一行。")) == {"龔正", "橫山英幸", "竹下隆"}
     assert to_simplified("橫山英幸") == "横山英幸"
+
+
+def test_affiliation_keeps_its_first_character_and_drops_the_person_before_it():
+    assert people("和平研究所所长王明致辞。")["王明"][:2] == ("所长", "和平研究所")
+    assert people("上海社科院院长王战和复旦大学校长许宁生出席。")["许宁生"][:2] == ("校长", "复旦大学")
+    found = people("卓永兴先与国务院港澳事务办公室副主任王灵桂和广东省人民政府副省长冯玲会面。")
+    assert found["王灵桂"][:2] == ("副主任", "国务院港澳事务办公室")
