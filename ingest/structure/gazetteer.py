@@ -309,10 +309,15 @@ _WITH_PARTNER = re.compile(
 _SIGNED_EN = re.compile(r"\b(?:signed|inked|sealed|re-?signed|renewed|concluded|established|exchanged)\b", re.I)
 
 
+_PAST_ACT_EN = re.compile(r"\boriginally\b|\bback in\b|\bthen\s+(?:mayors?|governors?|leaders?)\b", re.I)
+
+
 def en_pairs(text: str) -> list[tuple[list[str], str]]:
     """Find two-party co-operation pairs in English text ("Shanghai-Hong Kong Cooperation", "between X and Y")."""
     out: list[tuple[list[str], str]] = []
     for start, sentence in _sentences(text):
+        if _PAST_ACT_EN.search(sentence):
+            continue  # "Cincinnati originally signed ... back in 1994": a past act, not this event's pair
         hits = find_en_places(sentence, weak=True)
         if len(hits) < 2 and not _RELATION_EN.search(sentence):
             continue

@@ -68,3 +68,9 @@ def test_bodies_named_after_places_that_sign_make_no_pair():
     report = report_of("9月25日下午，长三角协同研究合作框架协议签约仪式在临江国际会议中心举行。临江社会科学研究院院长王志明、"
                        "江苏省城乡发展研究会秘书长钱建新、浙江省区域发展研究会会长郑国强、皖江发展研究院院长刘晓东代表四家单位签署协议。")
     assert report.city_pairs == []
+
+
+def test_a_past_signing_gives_no_pair():
+    assert en_pair_list("Cincinnati originally signed the sister city agreement with Linhai County back in September "
+                        "12, 1994.") == []
+    assert en_pair_list("On Dec. 8, 1981, then mayors of Guangzhou and Los Angeles signed the sister-city agreement.") == []
