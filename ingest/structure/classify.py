@@ -88,7 +88,7 @@ _NOT_EVENT_AFTER_EN = re.compile(
     r"\s+(?:rooms?|halls?|theat(?:re|er)s?|cent(?:re|er)s?|venues?|facilit(?:y|ies)|secretariat|website|office|"
     r"newsletter|papers?|minutes|notes|budget)\b", re.I)
 _NOT_EVENT_BEFORE_EN = re.compile(r"\b(?:next|upcoming|forthcoming)\s+(?:[\w’'-]+\s+){0,3}$")
-_NOT_EVENT_AFTER_ZH = re.compile(r"室|厅|堂|中心|网站|官网|秘书处|办公室|章程|会员|纪要")
+_NOT_EVENT_AFTER_ZH = re.compile(r"室|厅|堂|中心|网站|官网|秘书处|办公室|章程|会员|纪要|展览中心|展览馆")
 _NOT_EVENT_BEFORE_ZH = re.compile(r"(?:下一届|下届|下一次|下次|明年的?)$")
 
 
@@ -126,7 +126,9 @@ def event_type_of(text: str, lang: str, sentences: list[tuple[int, str]] | None 
         if inside and verb and not (FUTURE_ZH if lang == "zh" else FUTURE_EN).search(sentence):
             if lang == "zh":  # the head noun of a Chinese phrase is its last word: the noun nearest before the verb
                 before = [h for h in inside if h[0] < start + verb.start()]
-                return (before[-1] if before else inside[0])[2], sentence[:300]
+                head = before[-1] if before else inside[0]
+                joined = [h for h in before if "暨" in text[h[0]:head[0]]]
+                return (joined[0] if joined else head)[2], sentence[:300]  # 研讨会暨新书发布仪式: the first event
             return _english_head(inside, verb, start)[2], sentence[:300]
     first = hits[0]
     return first[2], _sentence_at(sentences, first[0])

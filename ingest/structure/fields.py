@@ -29,7 +29,8 @@ EN_THEME = [
 ]
 ZH_THEME = [
     re.compile(rf"以{_QUOTED}为(?:主题|题)"),
-    re.compile(rf"主题(?:是|为|：|:){_QUOTED}"),
+    re.compile(rf"主题(?:是|为|：|:){_QUOTED}(?!的?(?:主旨|主题)?(?:演讲|报告|发言|讲话))"),
+    re.compile(rf"围绕{_QUOTED}(?:这一|的)?主题"),
     re.compile(rf"(?:会议|论坛|研讨会|活动|座谈会|峰会|年会|本次|本届|此次)聚焦(?!于)({_QUOTED}[^，。,]{{0,30}}|[^，。,“「]{{4,30}})(?=[，。,])"),
 ]
 _SESSION_WORDS = re.compile(r"\b(?:panel|session|part|sub-?forum|breakout|workshop)s?\b|分论坛|平行|环节|单元|圆桌", re.I)
@@ -81,6 +82,8 @@ def theme(text: str, simp: str, lang: str) -> tuple[str | None, str | None]:
         for m in pattern.finditer(scan):
             if _SESSION_WORDS.search(scan[max(0, m.start() - 60):m.start()]):
                 continue  # a panel's or session's theme, not the event's
+            if re.search(r"明年|下届|下一届|将于|next year|will be", scan[max(0, m.start() - 12):m.start()]):
+                continue  # 明年还将以“X”为主题举办世博会: a later event's theme
             return strip_quotes(text[m.start(1):m.end(1)]), around(text, m.start(), m.end())
     if lang == "zh":
         m = _ZH_QUOTED_EVENT_TITLE.search(simp)
