@@ -24,7 +24,7 @@ EN_NOUNS: list[tuple[str, str]] = [
     (r"workshop", "workshop"),
     (r"lecture|public talk|book talk", "lecture"),
     (r"(?:signing|inauguration|opening|launch|award|unveiling|founding)\s+ceremony|ceremony|"
-     r"signed\s+(?:an?|the)\s+(?:memorandum|mou|agreement|framework agreement|cooperation agreement)|"
+     r"sign(?:ed)?\s+(?:an?|the|their)\s+(?:[\w-]+\s+){0,3}?(?:memorandum|mou|agreement|declaration|letter of intent|accord|pact|protocol)|"
      r"(?:sisterhood|sister[- ]city|twinning|friendship|twin[- ]city)\s+(?:agreement|pact|accord)", "ceremony"),
     (r"annual meetings|co-?operation meeting|meeting|joint conference|working visit|consultation|plenary session|"
      r"(?:official |study |working )?(?:visit|tour) to|delegation", "meeting"),
@@ -63,6 +63,8 @@ FUTURE_ZH = re.compile(r"定于|将于|将在|将会|拟于|即将|定本周|届
 AGENDA_TIME = re.compile(r"\b\d{1,2}[:：]\d{2}\s*(?:am|pm)?\s*[-–—~至]\s*\d{1,2}[:：]\d{2}", re.I)
 LETTER = re.compile(r"^\s*(?:Dear\s+[A-Za-z]\w*|亲爱的|尊敬的各位)", re.M)
 POLICY_ZH = re.compile(r"印发|通知|实施意见|行动计划|规划纲要|管理办法|摘要|关键词")
+# people meeting (会见, 座谈): a report of a meeting that happens to cite a plan or a notice is still a report
+MET_ZH = re.compile(r"会见|会晤|会谈|座谈|到访|来访")
 LISTING_LINE = re.compile(r"(?:Speaker\(s\)|Speakers?\s*:|Topic\s*:|主讲人[:：]|时间[:：])", re.I)
 LEAD = 3
 # A press conference held to announce an event is not the event: it does not make an announcement a report
@@ -86,7 +88,7 @@ _NOT_EVENT_AFTER_EN = re.compile(
     r"\s+(?:rooms?|halls?|theat(?:re|er)s?|cent(?:re|er)s?|venues?|facilit(?:y|ies)|secretariat|website|office|"
     r"newsletter|papers?|minutes|notes|budget)\b", re.I)
 _NOT_EVENT_BEFORE_EN = re.compile(r"\b(?:next|upcoming|forthcoming)\s+(?:[\w’'-]+\s+){0,3}$")
-_NOT_EVENT_AFTER_ZH = re.compile(r"室|厅|堂|中心|网站|官网|秘书处|办公室|章程|会员|纪要")
+_NOT_EVENT_AFTER_ZH = re.compile(r"室|厅|堂|中心|网站|官网|秘书处|办公室|章程|会员|纪要|展览中心|展览馆")
 _NOT_EVENT_BEFORE_ZH = re.compile(r"(?:下一届|下届|下一次|下次|明年的?)$")
 
 
@@ -124,7 +126,9 @@ def event_type_of(text: str, lang: str, sentences: list[tuple[int, str]] | None 
         if inside and verb and not (FUTURE_ZH if lang == "zh" else FUTURE_EN).search(sentence):
             if lang == "zh":  # the head noun of a Chinese phrase is its last word: the noun nearest before the verb
                 before = [h for h in inside if h[0] < start + verb.start()]
-                return (before[-1] if before else inside[0])[2], sentence[:300]
+                head = before[-1] if before else inside[0]
+                joined = [h for h in before if "暨" in text[h[0]:head[0]]]
+                return (joined[0] if joined else head)[2], sentence[:300]  # 研讨会暨新书发布仪式: the first event
             return _english_head(inside, verb, start)[2], sentence[:300]
     first = hits[0]
     return first[2], _sentence_at(sentences, first[0])
@@ -216,7 +220,7 @@ def _negative_reason(text: str, lang: str, sentences: list[tuple[int, str]]) -> 
         return ANNOUNCES
     if _is_paper(text, lang):
         return "an academic paper (author header or numbered references)"
-    if lang == "zh" and POLICY_ZH.search(text[:400]) and not _held_zh(text):
+    if lang == "zh" and POLICY_ZH.search(text[:400]) and not _held_zh(text) and not MET_ZH.search(text[:400]):
         return "a policy text, notice or abstract"
     return None
 

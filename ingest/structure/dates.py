@@ -38,7 +38,7 @@ EN_DAY_OF_MONTH = re.compile(
 ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 EU_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})(?:\s*[-–]\s*\d{1,2})?\.(\d{1,2})\.((?:19|20)\d{2})(?!\d)")
 ZH_DATE = re.compile(r"(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)?(?:\s*(?:[-–至到]\s*(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日?))?")
-ZH_DAY_ONLY = re.compile(r"(?<![\d月年])(?:[昨今前]\s*)?[（(]?(\d{1,2})[)）]?日(?=[上下]午|晚|在|于|举行|召开|，|,)")
+ZH_DAY_ONLY = re.compile(r"(?<![\d月年])(?:[昨今前]\s*)?[（(]?(\d{1,2})[)）]?日(?=[上下]午|晚|在|于|举行|召开|举办|会见|会晤|会谈|出席|签署|到访|访问|开幕|，|,)")
 ZH_NUM_DATE = re.compile(r"([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 EN_MONTH_ONLY = re.compile(rf"\b(?:held|took place|convened|staged)\s+(?:at the (?:end|beginning|start) of|in (?:early |late |mid-)?|(?:early|late) in)\s*({_MON})(?:\s+{_YEAR})?")
 
@@ -49,7 +49,7 @@ PUB_LABEL = re.compile(
 DATELINE_AFTER = re.compile(r"^\s*(?:讯|訊|电|電|消息)")
 STRONG_EN = re.compile(
     r"\b(?:was|were|is|are|been)\s+(?:held|convened|organi[sz]ed|hosted|launched|opened|staged|co-?chaired)|took place|"
-    r"\b(?:held|hosts?|hosted|holds|convened|organi[sz]ed|co-?chaired|kicked off|opened|launched|gathered|signed|attended)\b",
+    r"\b(?:held|hosts?|hosted|holds|convened|organi[sz]ed|co-?chaired|kicked off|opened|launched|gathered|signed|attended|met)\b",
     re.I,
 )
 STRONG_ZH = re.compile(r"举行|举办|召开|开幕|拉开帷幕|开讲|闭幕|成功召开|隆重举行|成立|签署|签约|共同主持|主办|联合主办|到访|接待")
@@ -138,14 +138,15 @@ def _add(found: list[DateMention], y: int | None, mo: int, d: int, m: re.Match[s
 WIRE_AFTER = re.compile(r"^\s*(?:\(?[A-Za-z ]{2,20}\)?\s*)?(?:/[^/\n]{2,30}/)?\s*(?:--|—|–)\s")
 WIRE_BEFORE = re.compile(r"(?:^|\n)\s*(?:date \S+\s+)?[A-Z][A-Z .]+,\s*$")
 _WEEKDAY_ZH_AFTER = re.compile(r"\s*星期")
-_TIME_AFTER = re.compile(r"\s+\d{1,2}:\d{2}")
+_WEEKDAY_BEFORE = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s*$")
+_TIME_AFTER = re.compile(r"\s*\d{1,2}:\d{2}|\s*\d{1,2}版")
 _BYLINE_BAR_BEFORE = re.compile(r"(?:\||By .{0,40}\|)\s*$")
 _UPDATED_BEFORE = re.compile(r"\b(?:Updated|Published)\s*:?\s*$")
 
 
 def _is_pub_stamp(text: str, m: re.Match[str]) -> bool:
     """Tell whether a date is the page's publication stamp (labelled, a timestamp, a dateline, a date line)."""
-    before = text[max(0, m.start() - 14):m.start()]
+    before = _WEEKDAY_BEFORE.sub("", text[max(0, m.start() - 30):m.start()])[-14:]
     after = text[m.end():m.end() + 8]
     if PUB_LABEL.search(before) or DATELINE_AFTER.match(after) or _WEEKDAY_ZH_AFTER.match(after):
         return True
@@ -165,6 +166,7 @@ def _alone_on_line(text: str, m: re.Match[str]) -> bool:
     line_end = len(text) if line_end < 0 else line_end
     rest = (text[line_start:m.start()] + text[m.end():line_end]).strip(" ,|-–—·\t")
     rest = re.sub(r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|星期.)[,，]?\s*", "", rest)
+    rest = re.sub(r"^\d{1,2}:\d{2}\s*(?:a\.m\.|p\.m\.|am|pm)?$", "", rest, flags=re.I)  # "November 30, 2005, 11:00 a.m."
     return rest == "" and bool(re.search(r"(?:19|20)\d{2}", m.group(0)))
 
 
@@ -299,6 +301,8 @@ def _choose_mention(mentions: list[DateMention], sentences: list[tuple[int, str]
     rank = _lead_ranks(sentences, lang)
     for mention in mentions:
         i = _sentence_index(mention.start, sentences)
+        if _HISTORICAL.search(sentences[i][1]):
+            continue  # "On Dec. 8, 1981, then mayors ... signed", "originally signed ... back in 1994"
         if _strong(sentences[i][1], lang) or _glosses_today(mention, sentences[i]):
             return mention
         if lead is None and rank[i] < LEAD_SENTENCES:
@@ -306,6 +310,9 @@ def _choose_mention(mentions: list[DateMention], sentences: list[tuple[int, str]
     return lead
 
 
+_HISTORICAL = re.compile(r"\bthen\s+[a-z]|\boriginally\b|\bback in\b|\b(?:years?|decades?)\s+ago\b|当年|早在", re.I)
+# "October 14, the 4th Academic Salon for Students in 2019": the year of the event the sentence names
+_EVENT_BEFORE_YEAR = re.compile(r"\b(?:Salon|Forum|Seminar|Symposium|Lecture|Meeting|Conference|Workshop|Dialogue|Summit)\b[^;]{0,80}\bin\s*$")
 _PAST_YEAR_LEAD = re.compile(r"(?:\b(?:in|since|from|until|till|before|after|of|by|between)|自|于|在|从)\s*$", re.I)
 
 
@@ -316,8 +323,11 @@ def _sentence_year(mention: DateMention, sentences: list[tuple[int, str]]) -> in
     """
     start, text = sentences[_sentence_index(mention.start, sentences)]
     years = [m for m in re.finditer(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)]
-    if len(years) != 1 or _PAST_YEAR_LEAD.search(text[:years[0].start()]):
+    if len(years) != 1:
         return None
+    between = text[mention.start - start:years[0].start()]
+    if _PAST_YEAR_LEAD.search(text[:years[0].start()]) and not _EVENT_BEFORE_YEAR.search(between):
+        return None  # "in 2003" names another time, unless it dates the event named just before it
     return int(years[0].group(1))
 
 
@@ -357,6 +367,9 @@ def _relative_or_month(text: str, scan: str, sentences, lang: str, pub: date | N
         if m and pub and (_strong(sentence, lang) or rank[i] < LEAD_SENTENCES):
             back = 1 if m.group(0).lower() in ("yesterday", "昨天", "昨日") else 0
             return (pub - timedelta(days=back)).isoformat(), text[start:start + len(sentence)][:300]
+    weekday = _weekday_before_pub(sentences, lang, pub, rank) if lang == "en" else None
+    if weekday:
+        return weekday[0].isoformat(), text[weekday[1]:weekday[1] + 300].split("\n")[0][:300]
     m = EN_MONTH_ONLY.search(scan) if lang == "en" else None
     if m:
         month = MONTHS[m.group(1).lower().rstrip(".")]
@@ -364,3 +377,19 @@ def _relative_or_month(text: str, scan: str, sentences, lang: str, pub: date | N
         if year:
             return f"{year:04d}-{month:02d}", _evidence(text, m.start(), sentences)
     return None, None
+
+
+_ON_WEEKDAY_EN = re.compile(r"\b(?:on|last|this)\s+(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", re.I)
+
+
+def _weekday_before_pub(sentences: list[tuple[int, str]], lang: str, pub: date | None,
+                        rank: list[int]) -> tuple[date, int] | None:
+    """Resolve "signed ... on Sunday" in a lead sentence that says the event happened: the last such day up to the page date."""
+    if pub is None:
+        return None
+    for i, (start, sentence) in enumerate(sentences):
+        m = _ON_WEEKDAY_EN.search(sentence)
+        if m and _strong(sentence, lang) and rank[i] < LEAD_SENTENCES + 2 and not _HISTORICAL.search(sentence):
+            back = (pub.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
+            return pub - timedelta(days=back), start
+    return None

@@ -42,7 +42,7 @@ class PlaceHit:
         return self.start + len(self.surface)
 
 
-_EN_TOKEN = re.compile(r"[A-Z][\w]*(?:['’][\w]+)*\.?|(?<=\s)(?:de|del|da|do|dos|la|le|am|upon|sur|al|el)(?=\s[A-Z])")
+_EN_TOKEN = re.compile(r"[A-Z][\w]*(?:['’][\w]+)*\.?|\b[a-z][A-Z][a-z]+\b|(?<=\s)(?:de|del|da|do|dos|la|le|am|upon|sur|al|el)(?=\s[A-Z])")
 _EN_JOIN = re.compile(r"^(?: |[-–—‐‑])$")
 
 
@@ -66,6 +66,8 @@ def _en_lookup(form: str) -> tuple[str, str] | None:
         key = fold_en(candidate)
         if key in index.en:
             return index.en[key], candidate
+        if key[:1].islower() and key[:1].upper() + key[1:] in index.en:  # eThekwini, written with a small first letter
+            return index.en[key[:1].upper() + key[1:]], candidate
     return None
 
 
@@ -77,9 +79,18 @@ _PLACE_FOLLOWERS = {
 }
 
 
-def _alone_in_run(run: list[re.Match[str]], i: int, j: int) -> bool:
-    """Tell whether tokens i..j-1 stand alone in their capitalised run (or only place words such as City follow)."""
-    return i == 0 and (j == len(run) or run[j].group(0).rstrip(".") in _PLACE_FOLLOWERS)
+def _alone_in_run(run: list[re.Match[str]], i: int, j: int, text: str = "") -> bool:
+    """Tell whether tokens i..j-1 stand alone in their capitalised run (or only place words such as City follow).
+
+    A dash is a run's edge too: in "Tsuyama-Santa Fe" each side stands alone.
+    """
+    left = i == 0 or _DASH.fullmatch(text[run[i - 1].end():run[i].start()] or " ") is not None
+    right = (j == len(run) or run[j].group(0).rstrip(".") in _PLACE_FOLLOWERS
+             or _DASH.fullmatch(text[run[j - 1].end():run[j].start()] or " ") is not None)
+    return left and right
+
+
+_DASH = re.compile(r"[-–—‐‑]")
 
 
 _CITY_MARK_EN = re.compile(r"\b[Cc]ity of\s+$")
@@ -98,7 +109,7 @@ def find_en_places(text: str, weak: bool = False) -> list[PlaceHit]:
                     found = None  # "Reading", "Victoria": a place only as "the City of Reading"
                 if found:
                     strong = fold_en(found[1]) in index.en_strong
-                    if not strong and not _alone_in_run(run, i, j):
+                    if not strong and not _alone_in_run(run, i, j, text):
                         found = None  # "Paul Naka": a weak form inside a longer name is part of that name
                 if found:
                     if strong or weak:
@@ -259,6 +270,22 @@ def zh_pairs(simp: str) -> list[tuple[list[str], str]]:
             if not (a.strong and b.strong) and not _RELATION_ZH.search(sentence) and not _ZH_AFTER_PAIR.match(simp[b.end:]):
                 continue
             out.append((sorted_pair(a.name, b.name), simp[a.start:min(sentence_end, b.end + 12)]))
+            out += _inherited_subject_pairs(simp, a, b.end, sentence_end, hits)
+    return out
+
+
+_ZH_NEXT_PARTNER = re.compile(r"[，,；;]\s*(?:并|还|同时|也|另外|此外)?(?:与|和|同|跟)")
+_ZH_PARTNER_ACT = re.compile(r"签署|签订|缔结|交换|建立|结为|结成|达成|续签")
+
+
+def _inherited_subject_pairs(simp: str, subject: PlaceHit, start: int, end: int, hits: list[PlaceHit]) -> list[tuple[list[str], str]]:
+    """Return pairs of a later clause that keeps the sentence's subject (杭州市与A签署……，与B交换了意向书 -> 杭州-B)."""
+    out: list[tuple[list[str], str]] = []
+    for m in _ZH_NEXT_PARTNER.finditer(simp, start, end):
+        partner = next((h for h in hits if m.end() <= h.start <= m.end() + 8), None)
+        clause_end = min([i for i in (simp.find(ch, m.end()) for ch in "，,。；;") if i >= 0] or [end])
+        if partner and _ZH_PARTNER_ACT.search(simp[partner.end:clause_end]) and _pairable(subject.name, partner.name):
+            out.append((sorted_pair(subject.name, partner.name), simp[m.start():clause_end]))
     return out
 
 
@@ -267,7 +294,7 @@ _EVENT_EN = (r"(?:seminar|symposium|forum|round-?table|dialogue|conference|summi
 _FUNCTION_WORDS = (r"(?:the|a|an|of|on|in|at|to|for|and|or|with|by|from|is|was|were|are|be|been|has|have|had|will|would|"
                    r"that|which|who|as|its|their|his|her|this|these|those|than|between)\b")
 _DASH_GAP = re.compile(r"^\s?[-–—‐‑/]\s?$")
-_AND_GAP = re.compile(r"^\s+(?:and|&)\s+(?:the\s+)?(?:[Cc]ity\s+of\s+)?$")
+_AND_GAP = re.compile(r"^(?:\s+(?:City|Municipality|Metropolitan City|Prefecture|Province))?\s+(?:and|&)\s+(?:the\s+)?(?:[Cc]ity\s+of\s+)?$")
 _LIST_GAP = re.compile(r"^,\s+$")
 _AFTER_JOINED = re.compile(rf"^(?:\s+(?!{_FUNCTION_WORDS})[\w’'-]+){{0,3}}?\s+(?:{_COOP_EN}|{_EVENT_EN})", re.I)
 _BEFORE_JOINED = re.compile(
@@ -275,13 +302,22 @@ _BEFORE_JOINED = re.compile(
     r"(?:joint\s+)?|\bjoint\s+)$", re.I)
 _BEFORE_BETWEEN = re.compile(rf"{_COOP_EN}\s+(?:between|of)\s+(?:the\s+)?(?:[Cc]ity\s+of\s+)?$", re.I)
 _AFTER_AND = re.compile(rf"^\s+(?:(?:should|will|to|can)\s+)?(?:co-?operate|collaborate)|^\s+{_COOP_EN}", re.I)
-_WITH_PARTNER = re.compile(rf"(?:{_COOP_EN}|agreement|memorandum|mou|twining)\s+with\s+(?:the\s+)?(?:[Cc]ity\s+of\s+)?$", re.I)
+_WITH_PARTNER = re.compile(
+    rf"(?:{_COOP_EN}|agreement|memorandum|mou|twining|understanding|intent|accord|pact|protocol|declaration)\s+with\s+"
+    r"(?:the\s+)?(?:[Cc]ity\s+of\s+)?$", re.I)
+# a signing in the sentence makes "A ... signed a letter of intent ... with B" a two-party act
+_SIGNED_EN = re.compile(r"\b(?:signed|inked|sealed|re-?signed|renewed|concluded|established|exchanged)\b", re.I)
+
+
+_PAST_ACT_EN = re.compile(r"\boriginally\b|\bback in\b|\bthen\s+(?:mayors?|governors?|leaders?)\b", re.I)
 
 
 def en_pairs(text: str) -> list[tuple[list[str], str]]:
     """Find two-party co-operation pairs in English text ("Shanghai-Hong Kong Cooperation", "between X and Y")."""
     out: list[tuple[list[str], str]] = []
     for start, sentence in _sentences(text):
+        if _PAST_ACT_EN.search(sentence):
+            continue  # "Cincinnati originally signed ... back in 1994": a past act, not this event's pair
         hits = find_en_places(sentence, weak=True)
         if len(hits) < 2 and not _RELATION_EN.search(sentence):
             continue
@@ -329,13 +365,13 @@ def _sister_pairs(sentence: str, hits: list[PlaceHit]) -> list[tuple[list[str], 
     Guangzhou"), or the partner is written "City, Country" ("with Athens, Greece").
     """
     if not _RELATION_EN.search(sentence):
-        return []
+        return _signed_with_pairs(sentence, hits) if _SIGNED_EN.search(sentence) else []
     out: list[tuple[list[str], str]] = []
     for k, (a, b) in enumerate(zip(hits, hits[1:])):
         gap = sentence[a.end:b.start]
         third = k + 2 < len(hits) and re.match(r"^(?:,|\s+and)\s", sentence[b.end:hits[k + 2].start])
         if (_AND_GAP.match(gap) or _LIST_GAP.match(gap) or re.match(r"^\s+and\s+(?:\w+\s+){0,3}$", gap)) and not third:
-            if _pairable(a.name, b.name) and not re.search(r",\s*$", sentence[:a.start]):
+            if _pairable(a.name, b.name) and not re.search(r"(?:,|\bin)\s*$", sentence[:a.start]):
                 out.append((sorted_pair(a.name, b.name), sentence[:200].strip()))
     for b in hits:
         if _WITH_PARTNER.search(sentence[:b.start]):
@@ -343,6 +379,19 @@ def _sister_pairs(sentence: str, hits: list[PlaceHit]) -> list[tuple[list[str], 
             if subject and _pairable(subject.name, b.name):
                 out.append((sorted_pair(subject.name, b.name), sentence[:200].strip()))
     return out + _city_country_pairs(sentence, hits)
+
+
+def _signed_with_pairs(sentence: str, hits: list[PlaceHit]) -> list[tuple[list[str], str]]:
+    """Return "A (also) signed a memorandum/letter of intent ... with B": the subject place and the partner."""
+    out: list[tuple[list[str], str]] = []
+    signed = _SIGNED_EN.search(sentence)
+    for b in hits:
+        if not _WITH_PARTNER.search(sentence[:b.start]):
+            continue
+        subject = next((h for h in hits if h.start < signed.start() and h.name != b.name and h.strong), None)
+        if subject and _pairable(subject.name, b.name):
+            out.append((sorted_pair(subject.name, b.name), sentence[:200].strip()))
+    return out
 
 
 _CITY_COUNTRY = re.compile(r"\b([A-Z][a-z]+(?:[- ][A-Za-z][a-z]+)?),\s+(?=(?:the\s+)?[A-Z])")

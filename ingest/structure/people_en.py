@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 
 from .gazetteer import is_place, leading_place
+from .placenames import place_index
 from .roles import assign_roles
 
 UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 LO = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
-TOKEN = rf"(?:[{UP}][{LO}]+(?:[-’'][{UP}{LO}][{LO}]+)*|[{UP}]{{2,}}(?![{LO}])|(?:[{UP}]\.){{2,3}}(?=\s)|[{UP}]\.?(?=\s))"
+TOKEN = rf"(?:[{UP}][{LO}]\.(?=\s+[{UP}][{LO}])|[{UP}][{LO}]+(?:[-’'][{UP}{LO}][{LO}]+)*|[{UP}]{{2,}}(?![{LO}])|(?:[{UP}]\.){{2,3}}(?=\s)|[{UP}]\.?(?=\s))"
 # lower-case particles inside Portuguese, Macanese and other European names (José Maria da Rocha Sequeira)
 PARTICLE = r"(?:da|de|do|dos|das|del|della|di|du|van|von|der|den|le|la|ul|bin|binti|ibn)"
 _CAPITAL_RUN = re.compile(rf"{TOKEN}(?:\s+(?:{PARTICLE}\s+)?{TOKEN})*")
@@ -41,8 +42,16 @@ TITLE_WORDS = {
     Deputy Vice Senior Assistant Associate Managing General Emeritus Honorary Founding Acting Permanent Special Former
     Financial Foreign Prime Lieutenant Executive-Director Strategist Academician Consultant Attorney Judge
     Justice Registrar Curator Journalist Commentator Trustee Envoy Delegate Under-Secretary PM Publisher
-    Student Vice-President Vice-Chairperson Party""".split()
+    Student Vice-President Vice-Chairperson Party Senator Congressman Congresswoman Assemblyman Assemblywoman
+    Alderman Councilman Councilwoman Supervisor Administrator Supt Chairpersons Councillors Councilors Senators
+    Mayors Governors Ministers Secretaries Officials Directors Members Delegates Representatives Teacher Instructor
+    Tutor Postdoctoral""".split()
 }
+# plural position words that head a list of bare names ("councilors A, B and C"), with their singular
+PLURAL_TITLES = {"councillors": "councillor", "councilors": "councilor", "senators": "senator", "mayors": "mayor",
+                 "governors": "governor", "ministers": "minister", "secretaries": "secretary", "members": "member",
+                 "directors": "director", "delegates": "delegate", "representatives": "representative",
+                 "officials": "official", "chairpersons": "chairperson"}
 HEAD_TITLES = {
     w.lower() for w in """Chairman Chairperson Chairwoman Chair Co-Chair President Director Director-General Secretary
     Secretary-General Minister Mayor CEO Founder Co-founder Dean Professor Fellow Researcher Expert Head Manager Partner
@@ -50,7 +59,9 @@ HEAD_TITLES = {
     Vice-Chancellor Provost Rector Analyst Economist Coordinator Co-ordinator Adviser Advisor Officer Representative
     Spokesperson Spokesman Premier Legislator Lawmaker Councillor Councilor Convenor Convener Scholar Lecturer Scientist
     Leader Governor Executive Strategist Academician Consultant Trustee Envoy Delegate Under-Secretary PM Registrar
-    Curator Journalist Commentator Judge Vice-Chairman""".split()
+    Curator Journalist Commentator Judge Vice-Chairman Senator Congressman Congresswoman Assemblyman Assemblywoman
+    Alderman Councilman Councilwoman Supervisor Administrator Supt Chief Councillors Councilors Senators Teacher
+    Instructor Tutor""".split()
 }
 ABBREVIATED_TITLES = {"PM": "Prime Minister", "CE": "Chief Executive", "FS": "Financial Secretary"}
 NONNAME = {
@@ -72,18 +83,25 @@ NONNAME = {
     Panellists Panelists Panellist Panelist Moderator Moderators Guests Guest Participants Chaired Moderated Hosted
     Co Inc LLC Corp Plc GmbH
     Universidade Instituto Associação Fundação Centro Sociedade Escola Banco Conselho Comissão Governo Direcção Direção
-    Serviços Câmara Assembleia
+    Serviços Câmara Assembleia Universidad Fundación Asociación Colegio Escuela Consejo Ayuntamiento Municipalidad
     One Two Three Four Five Six Seven Eight Nine Ten Country Systems System First Second Third Prior
     Co-operation Conference’s Summit’s Forum’s Mr Mrs Ms Mdm Madam Madame Dr Prof Sir Dame Hon Honorable Honourable
     Treasury Commerce Finance Education Culture Labour Health Security Justice Environment Transport Housing Welfare
-    Constitutional Industry Works Planning Lands Home Civil Tourism Youth Sports Legislative Executive""".split()
+    Constitutional Industry Works Planning Lands Home Civil Tourism Youth Sports Legislative Executive
+    Parliament Senate Legislature Municipality Administration Court Cabinet Secretariat Organization Organisation
+    Consulate Consulate-General Embassy Mission Delegation Museum Library Hospital Province""".split()
 } | TITLE_WORDS
-BY_CUE = re.compile(r"\b(?:moderated|chaired|hosted|presided over|introduced|given|delivered|presented|led|opened|closed|signed|officiated|facilitated|joined) by\s*$")
+BY_CUE = re.compile(
+    r"\b(?:moderated|chaired|hosted|presided over|introduced|given|delivered|presented|led|opened|closed|signed|officiated|"
+    r"facilitated|joined|represented|accompanied|attended|witnessed|received|welcomed|emceed|headed) by\s*$"
+    r"|\b(?:(?:also\s+)?present\s+(?:was|were)|present\s+were|namely|also at the (?:meeting|event|ceremony|signing|reception|talks)"
+    r" (?:was|were)|in attendance (?:was|were)|guests? (?:included|were)|delegation (?:included|comprised|consisted of))\s*[:,]?\s*$",
+    re.I)
 LEADING_HONOURS = re.compile(r"^(?:\s*(?:GBM|GBS|SBS|JP|BBS|MH|OBE|CBE|MBE|KBE|CMG|PDSM|PMSM|IDSM|PhD)\s*,)+\s*")
 SPEECH_VERBS = re.compile(
     r"^\s*(?:’s\s+)?(?:said|says|noted|added|remarked|stated|emphasi[sz]ed|stressed|highlighted|observed|explained|delivered|"
     r"gave|spoke|presented|shared|moderated|chaired|presided|expressed|pointed out|believes|hoped|welcomed|opened|introduced|"
-    r"thanked|echoed|urged|called|outlined|reflected|mentioned|argued|suggested|led|kicked off|was also|were also|attended|congratulated|"
+    r"thanked|represented|representing|echoed|urged|called|outlined|reflected|mentioned|argued|suggested|led|kicked off|was also|were also|attended|congratulated|"
     r"moderates|chairs|hosts|speaks|presents|discusses|explains|argues|notes|gives|leads|opens|welcomes|delivers|shares|"
     r"joined|warned|told|addressed|commented|concluded|began|hosted|signed|announced|read)\b"
 )
@@ -107,12 +125,17 @@ class EnMention:
 
 def _tokens_ok(tokens: list[str]) -> bool:
     """Tell whether capitalised tokens can form a person's name (no org, title, place or calendar words)."""
-    if len(tokens) < 2 or any(len(t.rstrip(".")) > 1 and t.lower().rstrip(".") in NONNAME and not (i and t in _INNER_SMALL)
+    if len(tokens) < 2 or any(len(t.rstrip(".")) > 1 and _non_name_word(t.rstrip(".")) and not (i and t in _INNER_SMALL)
                               for i, t in enumerate(tokens)):
         return False
     if all(_CAPS_TOKEN.fullmatch(t) for t in tokens):
         return False
     return not is_place(" ".join(tokens))
+
+
+def _non_name_word(word: str) -> bool:
+    """Tell whether a capitalised word cannot be part of a person's name (an organisation word, a position)."""
+    return word.lower() in NONNAME or ("-" in word and _is_title_word(word))
 
 
 def _drop_leading_acronym(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -133,7 +156,7 @@ def _name_candidates(sentence: str) -> list[tuple[int, int]]:
         for w in words + [None]:
             word = w.group(0).rstrip(".") if w is not None else ""
             inner_small = bool(run) and word in _INNER_SMALL
-            if w is not None and (len(word) == 1 or inner_small or word.lower() not in NONNAME):
+            if w is not None and (len(word) == 1 or inner_small or not _non_name_word(word)):
                 run.append(w)
                 continue
             while run and _PARTICLE_RE.fullmatch(run[0].group(0)):
@@ -151,10 +174,12 @@ def _without_leading_place(run_text: str, run: list[re.Match[str]]) -> list[re.M
     """Drop a place written before a name ("Los Angeles Liang Lingguang", "Osaka Mayor ..." -> the name alone)."""
     if len(run) < 3:
         return run
-    hit = leading_place(run_text[run[0].start():run[-1].end()])
-    if hit is None:
+    text = run_text[run[0].start():run[-1].end()]
+    hit = leading_place(text)
+    country = next((c for c in place_index().countries if text.startswith(c + " ")), None)
+    if hit is None and country is None:
         return run
-    end = run[0].start() + hit.end
+    end = run[0].start() + (hit.end if hit is not None else len(country))
     rest = [w for w in run if w.start() >= end]
     return rest if len(rest) >= 2 else run
 
@@ -172,7 +197,7 @@ def _trim_span(sentence: str, start: int, end: int) -> tuple[int, int]:
 
 _SMALL = {"the", "a", "an", "in", "on", "by", "and", "of", "for", "at", "with", "from", "as", "his", "her", "during",
           "after", "while", "&", "its", "their"}
-_RUN_BEFORE = re.compile(r"((?:(?:[A-Z][\w&’'.-]*|of|for|and|&|the|on)\s+)+)$")
+_RUN_BEFORE = re.compile(r"((?:(?:[A-Z][\w&’'.-]*|[a-z][A-Z][\w’'-]*|of|for|and|&|the|on|to)\s+)+)$")
 _TITLE_ALT = "|".join(sorted((re.escape(w) for w in TITLE_WORDS), key=len, reverse=True))
 _APP_CUT = re.compile(
     rf";|\.\s|\.$|,\s+and\s+|\s+and\s+(?={HONORIFIC}\s)|,\s+(?=[a-z])|\s+(?=[a-z]+ing\b)|"
@@ -181,13 +206,21 @@ _APP_CUT = re.compile(
 )
 _AND_TITLE = re.compile(rf"\s+and\s+(?=(?:[Ff]ormer\s+|[A-Z][\w’'-]*\s+)*?(?:{_TITLE_ALT})\b)", re.I)
 _TITLE_OF_ORG = re.compile(rf"^(.*?\b(?:{_TITLE_ALT})\b.*?)\s+(?:of|at)\s+(.+)$", re.I)
+_PLACE_POSSESSIVE = re.compile(r"^([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})[’']s\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)$")
 _LEAD_POSSESSIVE = re.compile(r"^(?:the|its|his|her|a|an)\s+(?:[\w-]+[’']s\s+)?", re.I)
 
 
 def _is_title_word(word: str, head: bool = False) -> bool:
-    """Tell whether a word is a position word (head=True: one that can end a title, like Chairman)."""
+    """Tell whether a word is a position word (head=True: one that can end a title, like Chairman).
+
+    A hyphenated word is one when its parts are (Vice-Mayor, Deputy-Governor) and its last part is a head.
+    """
     w = word.lower().rstrip(".,").replace("’s", "").replace("'s", "")
-    return w in (HEAD_TITLES if head else TITLE_WORDS)
+    words = HEAD_TITLES if head else TITLE_WORDS
+    if w in words:
+        return True
+    parts = [x for x in w.split("-") if x]
+    return len(parts) > 1 and parts[-1] in words and all(x in TITLE_WORDS for x in parts)
 
 
 def title_before(pre: str) -> tuple[str, str | None] | None:
@@ -206,14 +239,76 @@ def title_before(pre: str) -> tuple[str, str | None] | None:
     tail = words[j + 1:]
     if tail and tail[0] in ("of", "at"):
         org = _strip_the(tail[1:])
-        if not org or not any(_looks_like_org(w) for w in org) or org[-1].lower() in _SMALL:
+        if not org or not (any(_looks_like_org(w) for w in org) or is_place(" ".join(org))) or org[-1].lower() in _SMALL:
             return None
         title, aff = " ".join(words[i:j + 1]), " ".join(org)
+    elif tail and tail[0] == "to" and len(tail) > 1 and tail[-1][:1].isupper():  # Ambassador to the Philippines
+        title, aff = " ".join(words[i:]), _after_last_and(words[:i])
     elif tail and tail[0] not in ("for",):
         return None
     else:
         title, aff = " ".join(words[i:]), _after_last_and(words[:i])
     return _tidy_title(title, aff)
+
+
+_LOWER_TITLE = re.compile(r"((?:\b[a-z][a-z-]+\s+){0,2}?)\b([a-z][a-z-]+(?: of staff)?)\s+$")
+_LOWER_TITLE_STOP = {"and", "the", "by", "with", "were", "was", "is", "are", "of", "to", "in", "at", "for", "from", "as",
+                     "on", "a", "an", "who", "which", "said", "says", "led", "other", "also", "all", "both", "his",
+                     "her", "their", "its", "then", "late", "former", "two", "three", "four", "five", "six", "seven",
+                     "eight", "nine", "ten", "several", "some", "many", "few", "two-person"}
+_CAP_RUN_BEFORE = re.compile(r"((?:(?:[A-Z][\w&’'.-]*|\([A-Z][\w&’'.-]*\)|of|for|and|&|the|de|del)\s+)+)$")
+
+
+def lower_title_before(pre: str) -> tuple[str, str | None] | None:
+    """Parse a title in lower case right before a name ("Shanghai mayor Ying Yong", "liaison officer Owen So").
+
+    The capitalised words before it are its organisation or place ("Universidad de Manila president"); a
+    person's possessive ("Lacuna’s chief of staff") names none.
+    """
+    m = _LOWER_TITLE.search(pre[-120:])
+    if not m:
+        return None
+    head = m.group(2)
+    if not _is_title_word(head.split()[0], head=True) or head.split()[0] in PLURAL_TITLES or head == "chief of":
+        return None
+    mods = [w for w in m.group(1).split()]
+    while mods and mods[0] in _LOWER_TITLE_STOP:
+        mods.pop(0)
+    if any(w in _LOWER_TITLE_STOP for w in mods):
+        return None
+    title = " ".join(mods + [head])
+    return title, _organisation_before(pre[: len(pre[-120:]) and len(pre) - len(pre[-120:]) + m.start()])
+
+
+def _organisation_before(pre: str) -> str | None:
+    """Return the organisation or place written right before a title, or None ("Manila Sports Council (MASCO)")."""
+    m = _CAP_RUN_BEFORE.search(pre)
+    if not m:
+        return None
+    words = m.group(1).split()
+    while words and words[0].lower() in _SMALL:
+        words.pop(0)
+    words = _after_last_and(words).split()
+    org = re.sub(r"[’']s$", "", " ".join(words)).strip()
+    if not org or org.lower() in _SMALL:
+        return None
+    if is_place(org) or any(_looks_like_org(w.strip("()")) for w in words) or (len(words) > 1 and not _is_title_word(words[-1])):
+        return org
+    return None
+
+
+_PLURAL_BEFORE = re.compile(r"((?:[A-Z][\w’'.-]*\s+){0,4})([A-Za-z]+)\s*[,:]?\s*$")
+
+
+def plural_title_before(pre: str) -> tuple[str, str | None] | None:
+    """Parse a plural position heading a list of names ("councilors A, B and C", "three Osaka City Councilors, A")."""
+    m = _PLURAL_BEFORE.search(pre[-120:])
+    if not m or m.group(2).lower() not in PLURAL_TITLES:
+        return None
+    singular = PLURAL_TITLES[m.group(2).lower()]
+    title = singular.capitalize() if m.group(2)[0].isupper() else singular
+    org = m.group(1).strip() or None
+    return title, org if org and (is_place(org) or any(_looks_like_org(w) for w in org.split())) else None
 
 
 def _title_start(words: list[str], j: int) -> int:
@@ -273,7 +368,7 @@ def apposition(post: str) -> tuple[str, str | None] | None:
         if not m or not _is_title_word(post.split()[0]):
             return None
     rest = LEADING_HONOURS.sub("", post[m.end():])
-    if re.match(r"(?:and|or|who|which|where|when)\b", rest):
+    if re.match(r"(?:and|or|who|which|where|when|other|others|another|some|many|several)\b", rest):
         return None
     cut = _APP_CUT.search(rest)
     return parse_position(rest[: cut.start()] if cut else rest)
@@ -284,6 +379,9 @@ def parse_position(text: str) -> tuple[str, str | None] | None:
     segs = [x.strip() for x in re.split(r",(?![^()]*\))", text) if x.strip()]
     if not segs:
         return None
+    place_of = _PLACE_POSSESSIVE.match(segs[0])
+    if place_of and is_place(place_of.group(1)) and _is_title_word(place_of.group(2).split()[-1], head=True):
+        return place_of.group(2), place_of.group(1)  # "Shanghai's vice mayor": the place's position
     first = _LEAD_POSSESSIVE.sub("", segs[0])
     if not any(_is_title_word(w) for w in first.split()[:6]):
         return None
@@ -363,18 +461,35 @@ def _comma_affiliation(segs: list[str]) -> str | None:
     return ", ".join(kept) or None
 
 
-_TITLE_CLAUSE = re.compile(
-    rf"(?:^|[.;:]\s*|\b(?:and|including|includes|included|by|with|met|meets)\s+)(?:(?:The|the)\s+)?([A-Z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$")
+_CLAUSE_START = re.compile(r"^|[.;:]\s*|\b(?:and|including|includes|included|by|with|met|meets)\s+")
+_CLAUSE_BODY = re.compile(rf"(?:(?:The|the)\s+)?([A-Za-z][^,;]+?),\s*(?:{HONORIFIC}\s*)?$")
 
 
 def _title_clause_before(pre: str) -> tuple[str, str | None] | None:
-    """Parse "The Director of the Singapore ETO, Mr Owin Fung": the title clause before a comma and the name."""
-    m = _TITLE_CLAUSE.search(pre[-250:])
-    parsed = parse_position(m.group(1)) if m else None
+    """Parse "The Director of the Singapore ETO, Mr Owin Fung": the title clause before a comma and the name.
+
+    The clause nearest the name is tried first ("X met the mayor of Beijing, Wang Anshun" -> mayor of Beijing);
+    a clause may start in lower case when it starts with a position word.
+    """
+    pre = pre[-250:]
+    starts = sorted({m.end() for m in _CLAUSE_START.finditer(pre)}, reverse=True)
+    for start in starts:
+        m = _CLAUSE_BODY.match(pre, start)
+        if not m or (m.group(1)[0].islower() and not _is_title_word(m.group(1).split()[0])):
+            continue
+        parsed = _parsed_title_clause(m.group(1))
+        if parsed:
+            return parsed
+    return None
+
+
+def _parsed_title_clause(clause: str) -> tuple[str, str | None] | None:
+    """Return (title, organisation) of a clause made of a position, or an organisation then a position."""
+    parsed = parse_position(clause)
     head = parsed[0].split(" for ")[0] if parsed else ""
     if parsed and all(_is_title_word(w) or w.islower() or w == "&" for w in head.split()):
         return parsed
-    return _org_then_title(m.group(1)) if m else None
+    return _org_then_title(clause)
 
 
 _QUALIFIER = re.compile(r"^\([^()]{1,30}\)$")
@@ -414,11 +529,18 @@ def _accept_chains(sentence: str, spans: list[tuple[int, int]], known: set[str])
         changed = False
         for k in range(len(spans)):
             pre = sentence[max(0, spans[k][0] - 300):spans[k][0]]
-            if ok[k] or _excluded(pre, sentence[spans[k][1]:spans[k][1] + 400]) or _OBJECT_BEFORE.search(pre):
+            post = sentence[spans[k][1]:spans[k][1] + 400]
+            if ok[k] or _excluded(pre, post) or _OBJECT_BEFORE.search(pre) or re.match(r"\s+[A-Z][a-z]", post):
                 continue
+            half = _ORG_HALF_AFTER.match(post)
+            if half and any(_is_title_word(w, head=True) for w in half.group(1).split()):
+                continue  # "Corvallis Park and Recreation Director X": the first half of an organisation
             if (joined[k] and ok[k - 1]) or (k + 1 < len(spans) and joined[k + 1] and ok[k + 1]):
                 ok[k] = changed = True
     return [span for span, good in zip(spans, ok) if good]
+
+
+_ORG_HALF_AFTER = re.compile(r"^\s+and\s+((?:[A-Z][\w-]*\s+){1,4})[A-Z]")
 
 
 def find_mentions(sentence: str, known: set[str]) -> list[EnMention]:
@@ -430,12 +552,28 @@ def find_mentions(sentence: str, known: set[str]) -> list[EnMention]:
         pre, post = sentence[max(0, start - 300):start], sentence[end:limit]
         hon = HONORIFIC_RE.search(pre)
         pos_pre = pre[: hon.start()] if hon else pre
-        before = title_before(pos_pre) or _title_clause_before(pos_pre)
-        title, aff = before or apposition(_cut_before_next(post)) or (None, None)
+        before = title_before(pos_pre) or _title_clause_before(pos_pre) or lower_title_before(pos_pre)
+        title, aff = before or apposition(_cut_before_next(post)) or plural_title_before(pos_pre) or (None, None)
         aff = aff or _of_org(post) or _from_org(post) or _delegation_org(pos_pre)
         mentions.append(EnMention(sentence[start:end], start, end, title, aff))
     _share_group_affiliation(sentence, mentions)
+    _share_plural_title(sentence, mentions)
     return mentions
+
+
+def _share_plural_title(sentence: str, mentions: list[EnMention]) -> None:
+    """Give every name of "councilors A, B and C" the position the plural word names."""
+    k = 0
+    while k < len(mentions):
+        j = k
+        while j + 1 < len(mentions) and _CHAIN_GAP.match(sentence[mentions[j].end:mentions[j + 1].start]):
+            j += 1
+        plural = plural_title_before(sentence[max(0, mentions[k].start - 120):mentions[k].start])
+        if plural and j > k:
+            for m in mentions[k + 1:j + 1]:
+                if m.title is None:
+                    m.title, m.affiliation = plural[0], m.affiliation or plural[1]
+        k = j + 1
 
 
 _CHAIN_GAP = re.compile(rf"^\s*(?:,\s*(?:and\s+)?|and\s+)(?:{HONORIFIC}\s*)?$")
@@ -486,7 +624,7 @@ _OF_ORG = re.compile(
 def _of_org(post: str) -> str | None:
     """Return the organisation in "Professor X of the Y Institute" when it looks like one."""
     m = _OF_ORG.match(post)
-    if m and any(_looks_like_org(w) for w in m.group(1).split()):
+    if m and (any(_looks_like_org(w) for w in m.group(1).split()) or is_place(m.group(1).strip())):
         return m.group(1).strip()
     return None
 
@@ -511,7 +649,8 @@ def _accepted(sentence: str, start: int, end: int, known: set[str]) -> bool:
     pos_pre = pre[: hon.start()] if hon else pre
     return bool(
         hon or name in known or SPEECH_VERBS.match(post) or apposition(post) or BY_CUE.search(pre)
-        or title_before(pos_pre) or _title_clause_before(pos_pre)
+        or title_before(pos_pre) or _title_clause_before(pos_pre) or lower_title_before(pos_pre)
+        or plural_title_before(pos_pre)
     )
 
 
@@ -522,9 +661,46 @@ def _excluded(pre: str, post: str) -> bool:
 
 
 def people_in_sentence(sentence: str, known: set[str]) -> list[tuple[EnMention, str | None]]:
-    """Return each person in a sentence with the role its cues give (None when there is no cue)."""
+    """Return each person in a sentence with the role its cues give (None when there is no cue).
+
+    People already named in the report are also found by surname after a title ("Mayor Tanaka", "Prof. Li")
+    or before a speech verb ("Kaunda said").
+    """
     mentions = find_mentions(sentence, known)
+    mentions = sorted(mentions + _surname_mentions(sentence, known, mentions), key=lambda m: m.start)
     if not mentions:
         return []
     roles = assign_roles(sentence, [(m.start, m.end) for m in mentions], "en")
     return list(zip(mentions, roles))
+
+
+_SURNAME_BEFORE = re.compile(rf"(?:\b{HONORIFIC}|\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+$")
+
+
+def _surname_mentions(sentence: str, known: set[str], found: list[EnMention]) -> list[EnMention]:
+    """Return later mentions of known people by one name: "Mayor Tanaka", "Chairperson Mori", "Kaunda said"."""
+    by_part: dict[str, set[str]] = {}
+    for name in known:
+        parts = [p for p in re.split(r"\s+", name) if len(p) > 1 and not p.endswith(".")]
+        if len(parts) >= 2:
+            for part in {parts[0], parts[-1]}:
+                by_part.setdefault(part.lower(), set()).add(name)
+    out: list[EnMention] = []
+    for m in re.finditer(rf"\b[{UP}][{UP}{LO}’'-]+\b", sentence):
+        owners = by_part.get(m.group(0).lower())
+        if not owners or len(owners) != 1 or any(f.start <= m.start() < f.end for f in found):
+            continue
+        pre, post = sentence[max(0, m.start() - 40):m.start()], sentence[m.end():m.end() + 60]
+        if re.match(rf"\s+[{UP}]", post) or re.search(rf"[{UP}][{LO}]+\s+$", pre) and not _title_or_honorific_before(pre):
+            continue  # part of a longer capitalised name
+        if _title_or_honorific_before(pre) or SPEECH_VERBS.match(post):
+            out.append(EnMention(next(iter(owners)), m.start(), m.end(), None, None))
+    return out
+
+
+def _title_or_honorific_before(pre: str) -> bool:
+    """Tell whether a title word or an honorific is written right before a name."""
+    if HONORIFIC_RE.search(pre):
+        return True
+    words = pre.split()
+    return bool(words) and _is_title_word(words[-1])

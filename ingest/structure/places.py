@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import abbreviation_compounds, en_pairs, expand_abbreviations, find_places, zh_pairs
+from .gazetteer import abbreviation_compounds, en_pairs, expand_abbreviations, find_places, sorted_pair, zh_pairs
+from .placenames import place_kind, place_name
 from .textutil import to_simplified
 
 _ORIGIN_ZH = re.compile(r"来自([^。；]{2,60}?)(?:等地|等城市|等国家和地区|等国|两地|三地|的)")
@@ -88,3 +89,63 @@ def _origins(text: str, simp: str, lang: str) -> list[tuple[str, str]]:
             if _PEOPLE_EN.search(before):
                 out += [(h.name, m.group(0)) for h in find_places(m.group(1))]
     return out
+
+
+# positions that speak for a city or region: the place written with them takes part in the event
+_CITY_OFFICE = re.compile(r"\b(?:vice[- ]|deputy[- ])?(?:mayor|governor)\b|市长|州长|省长|知事|首席行政官|区长|县长", re.I)
+
+
+def official_places(speakers: list) -> tuple[list[str], list[list[str]], dict[str, str]]:
+    """Return places the officials of an event stand for, and the pair of two signing parties.
+
+    A mayor's or governor's city is a party to the event ("Mayor of Cincinnati", 南非开普敦市首席行政官); when the
+    signatories stand for exactly two places, those two are the pair (Farmakis, governor of the Western Greece
+    region, and Yao, mayor of Hangzhou, signed ...).
+    """
+    cities: list[str] = []
+    evidence: dict[str, str] = {}
+    signing: list[str | None] = []
+    for person in speakers:
+        place = place_of_affiliation(person.affiliation or "")
+        if person.role == "signatory":
+            signing.append(place if place and _government_of(person.affiliation or "", place) else None)
+            if place:
+                evidence.setdefault(place, f"{person.title or ''} {person.name} signed".strip())
+        if place and _CITY_OFFICE.search(person.title or "") and place not in cities:
+            cities.append(place)
+            evidence[place] = f"{person.title} {person.name}"
+    two = len(signing) == 2 and all(signing) and signing[0] != signing[1]  # exactly two parties, each a city's own
+    return cities, ([sorted_pair(signing[0], signing[1])] if two else []), evidence  # type: ignore[arg-type]
+
+
+_GOVERNMENT_REST = re.compile(
+    r"^(?:(?:the\s+)?City\s+of|City|Municipality|Municipal Government|Municipal|Metropolitan Government|Government|"
+    r"City Council|Council|region|Region|Province|Prefecture|County|市|市委|市政府|省|省政府|省委|特区政府|政府|区)?$")
+
+
+def _government_of(affiliation: str, place: str) -> bool:
+    """Tell whether an affiliation is a place or its government ("City of Xiamen", 哈尔滨市委), not a body named after it."""
+    simp = to_simplified(affiliation)
+    for hit in find_places(affiliation, simp, weak=True):
+        if hit.name == place:
+            rest = (affiliation[:hit.start] + " " + affiliation[hit.end:]).strip()
+            rest = re.sub(r"^(?:the\s+)?(?:City\s+of)\s*$", "", rest).strip()
+            return bool(_GOVERNMENT_REST.match(rest))
+    return place_name(affiliation) == place
+
+
+def place_of_affiliation(affiliation: str) -> str | None:
+    """Return the city or region an affiliation names ("City of Xiamen", "Western Greece region", 日本大分市)."""
+    if not affiliation:
+        return None
+    whole = place_name(affiliation)
+    if whole:
+        return whole if place_kind(whole) != "country" else None
+    hits = [h for h in find_places(affiliation, to_simplified(affiliation), weak=True)
+            if h.strong or _CITY_WORD_AFTER.match(affiliation[h.end:]) or _CITY_OF_BEFORE.search(affiliation[:h.start])]
+    return hits[0].name if hits else None
+
+
+# a small town's name counts in an affiliation only as a city: "Tsuyama City Council", "City of Roseau"
+_CITY_WORD_AFTER = re.compile(r"\s*(?:City|Municipality|Municipal|Metropolitan|Prefecture|County|市)\b", re.I)
+_CITY_OF_BEFORE = re.compile(r"\b[Cc]ity of\s+$")

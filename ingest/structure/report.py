@@ -10,10 +10,10 @@ from ingest.models import Article, EventReport, Speaker
 from . import fields, people_en, people_zh
 from .classify import classify
 from .dates import extract_event_date
-from .places import cities_and_pairs
+from .places import cities_and_pairs, official_places
 from .registry import normalise_name, person_key
 from .roles import merge_role
-from .textutil import detect_language, split_sentences, strip_pinyin_glosses, to_simplified
+from .textutil import detect_language, split_sentences, strip_pinyin_glosses, to_simplified, unwrap_hard_lines
 from .topics import assign_topics
 
 JSON_KEYS = (
@@ -33,6 +33,8 @@ def parse_event_report(article: Article) -> EventReport:
     """
     text = strip_pinyin_glosses(article.text or "")
     lang = detect_language(text, article.language)
+    if lang == "en":
+        text = unwrap_hard_lines(text)
     simp = to_simplified(text) if lang == "zh" else text
     head = "\n".join(x for x in (strip_pinyin_glosses(article.title or ""), text) if x)
     verdict = classify(to_simplified(head) if lang == "zh" else head, lang)
@@ -54,7 +56,8 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
     report.event_date, ev_date = extract_event_date(text, lang, article.published, simp, ahead=announced)
     report.theme, ev_theme = fields.theme(text, simp, lang)
     report.event_name, ev_name = fields.event_name(text, simp, lang)
-    report.venue, ev_venue = fields.venue(text, simp, lang, sentences, announced)
+    event_year = int(report.event_date[:4]) if report.event_date else None
+    report.venue, ev_venue = fields.venue(text, simp, lang, sentences, announced, event_year)
     report.organizers, ev_org = fields.organizers(text, simp, lang, report.event_type)
     report.participant_count, ev_count = fields.participant_count(text, simp, lang, sentences)
     report.speakers, host_orgs = extract_speakers(text, simp, lang, sentences)
@@ -66,6 +69,7 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
     title = strip_pinyin_glosses(article.title or "")
     head, head_simp = (f"{title}\n{text}", f"{to_simplified(title)}\n{simp}") if title else (text, simp)
     report.cities, report.city_pairs, ev_cities = cities_and_pairs(head, head_simp, lang, focus, report.venue)
+    _add_official_places(report, ev_cities)
     report.topics, why = assign_topics(text, simp, " ".join(focus))
     for key, value in (("event_date", ev_date), ("theme", ev_theme), ("event_name", ev_name), ("venue", ev_venue),
                        ("organizers", ev_org), ("participant_count", ev_count), ("sessions", ev_sessions)):
@@ -77,10 +81,26 @@ def _fill_fields(report: EventReport, article: Article, text: str, simp: str, la
         ev["topics"] = "; ".join(f"{k}: {v}" for k, v in why.items())
 
 
+def _add_official_places(report: EventReport, evidence: dict[str, str]) -> None:
+    """Add the places mayors and governors stand for, and the pair of two signing parties."""
+    cities, pairs, why = official_places(report.speakers)
+    for pair in pairs:
+        if pair not in report.city_pairs:
+            report.city_pairs = sorted(report.city_pairs + [pair])
+        cities = pair + cities
+    for place in cities:
+        if place not in report.cities:
+            report.cities.append(place)
+            evidence[place] = why.get(place, "")
+
+
 def _first_line(text: str) -> str:
-    """Return the first line of the text when it is short enough to be a headline."""
-    line = text.strip().split("\n", 1)[0]
-    return line if len(line) <= 200 else ""
+    """Return the first line of the text when it is a headline: short, one sentence (a lead paragraph is none)."""
+    line = text.strip().split("\n", 1)[0].strip()
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", line))
+    if len(line) > 200 or (cjk > 20 and len(line) > 80) or re.search(r"[。！？]|\.\s+[A-Z]", line.rstrip("。.!?！？")):
+        return ""
+    return line
 
 
 def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int, str]]) -> tuple[list[Speaker], list[str]]:
@@ -89,7 +109,11 @@ def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int,
     known: set[str] = set()
     known_keys: set[str] = set()  # normalise_name of every name in known
     host_orgs: list[str] = []
+    previous: list[str] = []  # keys of the people named in the last sentence that named any
     for start, sentence in sentences:
+        if previous and BOTH_SIDES_SIGNED.search(to_simplified(sentence) if lang == "zh" else sentence):
+            for key in previous:  # "Mayor A met B. The two sides jointly signed a memorandum."
+                people[key].role = merge_role(people[key].role, "signatory")
         if lang == "zh":
             s_simp = simp[start:start + len(sentence)]
             found = people_zh.people_in_sentence(s_simp, sentence, known)
@@ -97,20 +121,28 @@ def extract_speakers(text: str, simp: str, lang: str, sentences: list[tuple[int,
         else:
             found = people_en.people_in_sentence(sentence, known)
             represents = False
+        named: list[str] = []
         for mention, role in found:
             if role is None and normalise_name(mention.name) not in known_keys:
                 continue
-            _merge(people, mention, role, sentence)
+            named.append(_merge(people, mention, role, sentence))
             known_name = to_simplified(mention.name) if lang == "zh" else mention.name
             known.add(known_name)
             known_keys.add(normalise_name(known_name))
             if represents and role == "opening_remarks" and mention.affiliation and mention.affiliation not in host_orgs:
                 host_orgs.append(mention.affiliation)
+        previous = named or previous
     return list(people.values()), host_orgs
 
 
-def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence: str) -> None:
-    """Add a mention to the people found so far, or complete the person already found."""
+# a sentence whose subject is the people just named: "The two sides jointly signed", "They signed", 双方签署
+BOTH_SIDES_SIGNED = re.compile(
+    r"^\s*(?:The two sides|Both sides|Both parties|The two parties|They|The two mayors|Both mayors|The two leaders)\b"
+    r"[^.;]{0,40}?\b(?:signed|inked|sealed|re-?signed)\b|^\s*(?:双方|两人|二人)[^。；]{0,20}?(?:签署|签订|签约)(?!仪式)")
+
+
+def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence: str) -> str:
+    """Add a mention to the people found so far, or complete the person already found; return the person's key."""
     key = _shorter_form_of(people, mention.name) or person_key(mention.name)
     current = people.get(key)
     if current is None:
@@ -118,12 +150,13 @@ def _merge(people: dict[str, Speaker], mention: Any, role: str | None, sentence:
             name=mention.name, title=mention.title, affiliation=mention.affiliation, role=role or "speaker",
             evidence=sentence.strip()[:300], key=key,
         )
-        return
+        return key
     current.role = merge_role(current.role, role)
     if not current.title and mention.title:
         current.title, current.affiliation = mention.title, current.affiliation or mention.affiliation
     elif not current.affiliation and mention.affiliation and mention.title == current.title:
         current.affiliation = mention.affiliation
+    return key
 
 
 def _shorter_form_of(people: dict[str, Speaker], name: str) -> str | None:

@@ -23,14 +23,15 @@ EN_CUES: list[tuple[str, str]] = [
     ("moderator", r"moderat\w+|hosted (?:a|the) (?:panel|discussion|session|conversation|dialogue)|chaired by|was chaired|were chaired|chaired the|chaired a|\bchair of the (?:panel|session)|facilitated by"),
     ("panelist", r"panel(?:l)?ists?|discussants?|panel members?|on the panel|joined the panel|panel (?:session|discussion)s?|"
      r"\bpanel (?=included|includes|comprised|consisted of|featured|members)|panel of (?:experts|speakers)"),
-    ("signatory", r"signed by|sealed by|inked by|signatories|\bsigned (?:the|an?) |inked"),
-    ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
+    ("signatory", r"signed by|sealed by|inked by|signatories|\b(?:re-?|co-?)?signed\b|\binked\b|\bto sign\b"),
+    ("attendee", r"officiat\w+|in attendance|witness(?:ed|ing)(?: by)?|\bmet(?: with)?\b|\b(?:led|headed) by\b|\bleading (?:a|the|an?) (?:[\w-]+ ){0,2}delegation|had (?:a )?(?:meeting|talks) with|held talks with|\bled (?:a|the|an?) (?:[\w-]+ )?delegation|\bjoined\b|\battended\b|\bwere (?:also )?present|\bwas (?:also )?present|\baccompanied\b|participated|\battend(?:ing|ees)\b|\balso at the (?:meeting|event|ceremony|signing|reception|forum|talks)|\b(?:also )?present\b|\brepresent(?:ed|ing)\b|\bmembers? of the (?:[\w-]+ )?delegation|officiating guests?|guests? of honou?r|among the (?:guests|attendees)|were in attendance|joined the (?:event|forum|meeting)|representatives"),
     ("speaker", r"\bspeakers?\b|\bread (?:a|the|out)\b|\bspoke\b|\b(?:to )?speak\b|\bdiscussed\b|"
      r"\bwith(?=\s+(?:Professor|Prof\.?|Dr\.?|Mr\.?|Ms\.?|Mrs\.?)\s)|\bspeech(?:es)?\b|expressed (?:views|opinions|the view)|\baddress(?:ed)?\b|\btalk\b|\bsaid\b|\bsays\b|\bpresented\b|\bpresentation\b|\blecture\b|\bshared\b|\bremarked\b|"
      r"\bdelivered\b|\bnoted\b|\bhighlighted\b|\bemphasi[sz]ed\b|\bstressed\b|\bexplained\b|\bintroduced\b|\bled (?:session|a session|the session|the discussion)|\bobserved\b|\bbriefed\b|\bpointed out\b|\bargued\b|\bgave\b|"
      r"\b(?:described|outlined|reviewed|reported|compared|proposed|suggested|recalled|urged|warned|cited|showed|"
      r"summari[sz]ed|illustrated|examined|analy[sz]ed|recommended|acknowledged|predicted|added|told|commented|stated)\b|"
-     r"\bcalled (?:for|on)\b|\bcongratulated\b|\b(?:discussion|conversation|dialogue)\b|\brepresented by\b"),
+     r"\bcalled (?:for|on)\b|\bcongratulated\b|\bthanked\b|\b(?:discussion|conversation|dialogue)\b|"
+     r"\bgiving (?:short |brief )?(?:remarks|a speech|an address|a talk)"),
 ]
 ZH_CUES: list[tuple[str, str]] = [
     ("moderator", r"主持(?:了)?(?:主旨演讲|主题演讲|圆桌|分论坛|讨论|对话|研讨环节|专题|交流环节|单元|环节|平行)|担任主持人"),
@@ -38,9 +39,9 @@ ZH_CUES: list[tuple[str, str]] = [
     ("keynote", r"主旨演讲|主题演讲|主旨发言|主旨报告|主题报告|主旨讲话|主旨致辞"),
     ("closing_remarks", r"闭幕致辞|闭幕辞|总结讲话|作总结|作了总结|总结发言|^最后|[，,]最后"),
     ("opening_remarks", r"致辞|致词|致欢迎辞|致欢迎词|欢迎辞|欢迎词|开幕辞|开幕词|致开幕辞"),
-    ("panelist", r"圆桌(?:会议|讨论|对话|论坛)?(?:环节|上|中)|与谈|主宾发言|对话嘉宾|讨论嘉宾|点评嘉宾|参与讨论"),
-    ("signatory", r"签署|签约|签字"),
-    ("attendee", r"出席|参加|到场|主礼嘉宾|陪同|随行|在座|会面|会晤|见证|参会|与会|莅临|接待|到访|拜访|进行了[^。]{0,6}交流|座谈|会见|会谈"),
+    ("panelist", r"圆桌(?:会议|讨论|对话|论坛)?(?:环节|上|中)|与谈|主宾发言|对话嘉宾|讨论嘉宾|点评嘉宾|参与讨论|(?:参加|参与)了?圆桌(?:讨论|对话|论坛|会议)|(?:开展|进行|参与|参加)了?(?:圆桌)?对话"),
+    ("signatory", r"(?:签署|签约|签字|签订)(?!仪式|活动)"),
+    ("attendee", r"出席|参加|到场|到会|主礼嘉宾|陪同|随行|在座|会面|会晤|见证|参会|与会|莅临|接待|到访|拜访|进行了[^。]{0,6}交流|座谈|会见|会谈"),
     ("speaker", r"讲话|发言|演讲|提问|表示|指出|介绍|发表|作报告|作了|分享|主讲|说|认为|强调|提出|寄语|分析|希望|建议|谈到|回顾|呼吁|"
      r"献计献策|建言献策|各抒己见|各舒己见|畅所欲言|(?<![名简号俗统宣声堪职自])称(?![为作号])"),
 ]
@@ -100,7 +101,9 @@ _SUBJECT_VERB = re.compile(r"(?:ed|said|says|gave|joined)(?: with)?$", re.I)
 _BY = re.compile(r"\s*by\b")
 _EN_FORWARD_GAP = re.compile(
     r"^\W*(?:(?:speakers?|guests?|discussion|session|sessions|panel|included|include|including|were|was|are|is|by|of|for|&|"
-    r"at|to|in|on|then|also|given|delivered|made|presented|from|with|among|featuring|comprising|the|and|remarks|speech(?:es)?|address(?:es)?|[A-Z][\w.&’'-]*)[\s,:;.–-]*)*$"
+    r"at|to|in|on|then|also|given|delivered|made|presented|from|with|among|featuring|comprising|the|and|remarks|speech(?:es)?|address(?:es)?|"
+    r"mayor|vice|deputy|governor|president|chairman|chairperson|director|secretary|minister|ambassador|consul|general|"
+    r"chief|executive|officer|head|councill?ors?|senators?|members?|officials?|delegation|[A-Z][\w.&’'-]*)[\s,:;.–-]*)*$"
 )
 
 
@@ -117,7 +120,7 @@ def assign_roles(sentence: str, spans: list[tuple[int, int]], lang: str) -> list
             ahead = [c for c in cues if c.end <= near.end and near.start - c.end <= 12
                      and not any(c.end <= s < near.start for s, _ in spans)]
         own = _own_cluster([c for c in cues if c.start >= end and (not forward[id(c)] or _is_meeting_verb(c, sentence))],
-                           spans, end)
+                           spans, end, sentence)
         options = ahead + own
         if not options:  # fall back on a cue that opens the sentence ("The Summit included keynote speeches by ...")
             opening = [c for c in cues if c.end <= start and not any(s < c.start for s, _ in spans)]
@@ -134,11 +137,15 @@ def _is_meeting_verb(cue: Cue, sentence: str) -> bool:
     return bool(_MEETING_VERB.fullmatch(sentence[cue.start:cue.end]))
 
 
-def _own_cluster(after: list[Cue], spans: list[tuple[int, int]], end: int) -> list[Cue]:
-    """Return the first run of cues after a name that no other name interrupts."""
+def _own_cluster(after: list[Cue], spans: list[tuple[int, int]], end: int, sentence: str = "") -> list[Cue]:
+    """Return the first run of cues after a name that no other name interrupts.
+
+    The person met is the object of "met": "A met B today and signed the agreement" keeps "signed" for A.
+    """
     cluster: list[Cue] = []
     for cue in after:
-        if cluster and any(cluster[-1].end <= s < cue.start for s, _ in spans):
+        between = [s for s, _ in spans if cluster and cluster[-1].end <= s < cue.start]
+        if between and not (len(between) == 1 and _is_meeting_verb(cluster[-1], sentence)):
             break
         cluster.append(cue)
     return cluster

@@ -64,7 +64,7 @@ _ZH_SENT = re.compile(r"(?<=[。！？!?])|\n+")
 
 
 _NO_BREAK = re.compile(
-    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|No|Co|Corp|Inc|Ltd|Gen|Sen|Rep|Gov|Hon|Amb|vs|etc|U\.S|U\.K|e\.g|i\.e))\.[\"”’)]?$"
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|No|Co|Corp|Inc|Ltd|Gen|Sen|Rep|Gov|Hon|Amb|Ma|Supt|Atty|Engr|Capt|Col|Lt|Sgt|Msgr|vs|etc|U\.S|U\.K|e\.g|i\.e))\.[\"”’)]?$"
 )
 
 
@@ -83,6 +83,30 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
             start = m.end()
     _append_sentence(out, text, start, len(text))
     return out
+
+
+_LINE_END = re.compile(r"[.!?:;\"”’)\]。！？：；]$")
+
+
+def unwrap_hard_lines(text: str) -> str:
+    """Join lines of a hard-wrapped page ("Mayor Han\nZheng met") into running text, keeping every offset.
+
+    A page counts as hard-wrapped when most of its long lines end mid-sentence; then a single newline after such
+    a line becomes a space. Paragraph breaks (blank lines) and short lines (headings, menus) stay as they are.
+    """
+    lines = text.split("\n")
+    long_lines = [ln.strip() for ln in lines if len(ln.strip()) >= 40]
+    open_ends = sum(1 for ln in long_lines if not _LINE_END.search(ln))
+    if len(long_lines) < 5 or open_ends < 0.6 * len(long_lines):
+        return text
+    out, pos = list(text), 0
+    for k, line in enumerate(lines[:-1]):
+        pos += len(line)
+        nxt = lines[k + 1].lstrip()
+        if len(line.strip()) >= 40 and not _LINE_END.search(line.strip()) and nxt[:1].isalnum():
+            out[pos] = " "
+        pos += 1
+    return "".join(out)
 
 
 def _continues(text: str, start: int, end: int) -> bool:

@@ -11,9 +11,11 @@ from tests.structure.shared_data import shared_data
 # Floors reached on the dev set (a drop below any of them fails); the targets are the minimum.
 FLOORS = {
     "en": {"classification": 0.95, "event_type": 0.95, "event_date": 0.95, "speaker_name": 0.95,
-           "speaker_affiliation": 0.85, "speaker_title": 0.95, "city_pairs": 0.95, "cities": 0.90, "organizers": 0.70},
-    "zh": {"classification": 0.95, "event_type": 0.95, "event_date": 0.95, "speaker_name": 0.95,
-           "speaker_affiliation": 0.95, "speaker_title": 0.95, "city_pairs": 0.95, "cities": 0.88, "organizers": 0.90},
+           "speaker_affiliation": 0.85, "speaker_title": 0.95, "city_pairs": 0.95, "cities": 0.90, "organizers": 0.85,
+           "venue": 0.85},
+    "zh": {"classification": 0.95, "event_type": 0.95, "event_date": 0.95, "speaker_name": 0.98,
+           "speaker_affiliation": 0.95, "speaker_title": 0.95, "city_pairs": 0.95, "cities": 0.90, "organizers": 0.94,
+           "venue": 0.95},
 }
 
 
@@ -55,12 +57,13 @@ def test_quality_gate(dev_result, lang):
 
 
 # Floors on dev2 (50 pages from 30 other sites): scored on arrival at speaker F1 0.70 | 0.86, city pairs 0.57 | 0.67,
-# venue 0.33 | 0.60 (en | zh); these are the values reached since, a drop below any of them fails.
+# venue 0.33 | 0.60 (en | zh); these are the values reached since (round 2: delegation lists, names inside titles,
+# ranked venues, every organiser clause, weekday and bare-day dates), a drop below any of them fails.
 DEV2_FLOORS = {
-    "en": {"classification": 0.92, "event_date": 0.73, "speaker_name": 0.71, "speaker_affiliation": 0.80,
-           "city_pairs": 0.81, "cities": 0.93, "organizers": 0.77, "venue": 0.33},
-    "zh": {"classification": 0.92, "event_date": 0.86, "speaker_name": 0.85, "speaker_affiliation": 0.95,
-           "city_pairs": 0.85, "cities": 0.67, "organizers": 0.64, "venue": 0.66},
+    "en": {"classification": 0.96, "event_date": 0.95, "speaker_name": 0.85, "speaker_affiliation": 0.82,
+           "city_pairs": 0.85, "cities": 0.95, "organizers": 0.93, "venue": 0.90},
+    "zh": {"classification": 0.96, "event_date": 0.95, "speaker_name": 0.97, "speaker_affiliation": 0.95,
+           "city_pairs": 0.92, "cities": 0.85, "organizers": 0.93, "venue": 0.85},
 }
 
 
