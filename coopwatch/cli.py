@@ -20,7 +20,8 @@ from search.alerts.channels import ChannelError
 from search.alerts.rules import RuleError
 from search.base import BackendConfigError
 
-console = Console(stderr=True)
+# soft wrap: an error naming a long path must stay on one line, copyable and greppable
+console = Console(stderr=True, soft_wrap=True)
 # piped output (scripts, logs) gets a wide fixed width so tables are never cut to 80 columns
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
