@@ -37,7 +37,7 @@ def report(event_type: str, date: str, name: str, speakers: list[Speaker], citie
 
 
 def web_documents() -> dict[str, Document]:
-    """Return the web corpus: English and Chinese reports, two news items and one hostile report."""
+    """Return the web corpus: English and Chinese reports (two of one forum), two news items, one hostile report."""
     fan = "person:fan-gang"
     docs = {
         "en_forum": make_doc(
@@ -53,9 +53,9 @@ def web_documents() -> dict[str, Document]:
                          sessions=["Finance panel", "Talent panel"], theme="A new chapter")),
         "zh_forum": make_doc(
             "zh_forum", "第五届沪港合作论坛在上海举行",
-            "2024年4月15日，第五届沪港合作论坛在上海举行。中国经济体制改革研究会副会长樊纲发表主旨演讲。",
-            source="thinktank-c", language="zh", published="2024-04-16",
-            event=report("forum", "2024-04-15", "第五届沪港合作论坛",
+            "2024年3月8日，第五届沪港合作论坛在上海举行。中国经济体制改革研究会副会长樊纲发表主旨演讲。",
+            source="thinktank-c", language="zh", published="2024-03-11",
+            event=report("forum", "2024-03-08", "第五届沪港合作论坛",
                          [speaker("樊纲", fan, "副会长", "中国经济体制改革研究会", "keynote")],
                          ["Shanghai", "Hong Kong"], [["Hong Kong", "Shanghai"]], ["finance"], venue="上海")),
         "en_seminar": make_doc(
@@ -72,7 +72,6 @@ def web_documents() -> dict[str, Document]:
         "zh_news": make_doc("zh_news", "深圳发布一季度经济数据", "深圳市统计局日前发布一季度经济运行数据。",
                             source="thinktank-c", language="zh", published="2024-01-05"),
     }
-    docs["en_forum"].event_id = docs["zh_forum"].event_id = "event:shanghai-hong-kong-forum-2024"
     url = "https://thinktank-a.example.org/reports/hostile?<script>alert(7)</script>"
     docs["hostile"] = Document(
         id=doc_id(url), url=url, source="thinktank-a", language="en", published="2025-01-10",
@@ -110,6 +109,15 @@ def archive_page(archive_dir: Path, doc: Document, body: bytes) -> None:
         archive.write_page(page)
 
 
+def store_corpus(backend, docs: dict[str, Document]) -> None:
+    """Group the corpus into events as the indexing path does (event ids set in place), then index it."""
+    from coopwatch.grouping import assign_events
+
+    assign_events(backend, list(docs.values()))
+    backend.upsert(docs.values())
+    getattr(backend, "refresh", lambda: None)()
+
+
 @pytest.fixture(scope="module")
 def web_docs() -> dict[str, Document]:
     return web_documents()
@@ -133,7 +141,7 @@ def web_backend(request, web_settings, web_docs, tmp_path_factory):
         from search.sqlite import SQLiteBackend
 
         backend = SQLiteBackend(web_settings.store)
-        backend.upsert(web_docs.values())
+        store_corpus(backend, web_docs)
         yield backend
         backend.close()
         return
@@ -141,8 +149,7 @@ def web_backend(request, web_settings, web_docs, tmp_path_factory):
 
     make, cleanup = backend_factory(require_test_node(), str(tmp_path_factory.mktemp("es") / "dead.sqlite"))
     backend = make()
-    backend.upsert(web_docs.values())
-    backend.refresh()
+    store_corpus(backend, web_docs)
     yield backend
     cleanup()
 

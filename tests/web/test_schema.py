@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.web.conftest import store_corpus
+
 MAX_EXAMPLES = 40
 OPERATIONS = ["/api/search", "/api/documents/{doc_id}", "/api/documents/{doc_id}/archive", "/api/people/{key}",
               "/api/pairs", "/api/sources", "/healthz"]
@@ -28,7 +30,7 @@ def api_schema(web_settings, web_docs):
     from search.web import create_app
 
     backend = SQLiteBackend(web_settings.store)
-    backend.upsert(web_docs.values())
+    store_corpus(backend, web_docs)
     yield schemathesis.openapi.from_asgi("/openapi.json", create_app(build_services(web_settings, backend)))
     backend.close()
 
