@@ -24,8 +24,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from search.web import api, pages
-from search.web.auth import KeyRequired, key_guard
+from search.web import alerts_pages, api, api_alerts, api_events, pages
+from search.web.auth import CrossSite, KeyRequired, key_guard
 from search.web.params import BadParameter
 from search.web.services import WebServices
 from search.web.views import NotFound
@@ -41,7 +41,7 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 MAX_QUERY_STRING = 8_192  # bytes of URL query
-MAX_BODY = 16_384  # bytes of request body (only /login takes one)
+MAX_BODY = 16_384  # bytes of request body (/login, saving a watch rule)
 JSON_PATHS = ("/api/", "/healthz", "/openapi.json")
 log = logging.getLogger("coopwatch.web")
 
@@ -56,9 +56,12 @@ def create_app(services: WebServices, api_key: str | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.api_key = api_key
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(alerts=services.alerts is not None)
     app.include_router(api.router)
+    app.include_router(api_events.router)
+    app.include_router(api_alerts.router)
     app.include_router(pages.router)
+    app.include_router(alerts_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     add_error_handlers(app)
     document_vocabularies(app, services)
@@ -67,11 +70,14 @@ def create_app(services: WebServices, api_key: str | None = None) -> FastAPI:
     return app
 
 
-def make_templates() -> Jinja2Templates:
-    """Return the page templates: every value autoescaped, undefined names an error."""
+def make_templates(alerts: bool = False) -> Jinja2Templates:
+    """Return the page templates: every value autoescaped, undefined names an error; watch rules in the
+    navigation when alerts are set up."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     pages.register_filters(env)
+    if alerts:
+        env.globals["nav"] = (*pages.NAV, ("/rules", "Watch rules"))
     return Jinja2Templates(env=env)
 
 
@@ -131,6 +137,10 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return error_response(request, 404, str(exc))
+
+    @app.exception_handler(CrossSite)
+    async def cross_site(request: Request, exc: CrossSite) -> Response:
+        return error_response(request, 403, str(exc))
 
     @app.exception_handler(KeyRequired)
     async def key_required(request: Request, exc: KeyRequired) -> Response:
@@ -195,7 +205,8 @@ class SecurityHeaders:
 
 
 class BoundedRequests:
-    """Refuse an oversized query string (414) or request body (413) before any work is done."""
+    """Refuse an oversized query string (414) or request body (413), or a body of unstated length (411),
+    before any work is done."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -214,7 +225,11 @@ class BoundedRequests:
         if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
             return JSONResponse({"error": {"status": 414, "message": f"query string over {MAX_QUERY_STRING} bytes"}},
                                 status_code=414)
-        length = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        headers = dict(scope.get("headers", []))
+        if b"transfer-encoding" in headers:
+            return JSONResponse({"error": {"status": 411, "message": "send the request body with a Content-Length"}},
+                                status_code=411)
+        length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > MAX_BODY:
             return JSONResponse({"error": {"status": 413, "message": f"request body over {MAX_BODY} bytes"}},
                                 status_code=413)

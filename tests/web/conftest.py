@@ -123,15 +123,52 @@ def web_docs() -> dict[str, Document]:
     return web_documents()
 
 
+RULES = """\
+rules:
+  - name: shanghai-hong-kong
+    description: Any new event pairing Shanghai and Hong Kong
+    search: {pair: [Shanghai, Hong Kong], events_only: true}
+    channels: [hook]
+  - name: weekly-forums
+    search:
+      - {type: forum, lang: en}
+      - {text: 论坛}
+    channels: [staff-email]
+    mode: digest
+    period: weekly
+"""
+HOOK_SECRET = "s3cret-hook-token"
+
+
 @pytest.fixture(scope="module")
-def web_settings(tmp_path_factory, web_docs) -> Settings:
-    """Settings with a crawl state and an archive holding the hostile report's page."""
+def hook_server():
+    """A real webhook receiver on 127.0.0.1: /hook accepts, /broken answers 500."""
+    from tests.support.httpd import LocalServer, Response
+
+    with LocalServer({"/hook": Response(200, "ok"), "/broken": Response(500, "down")}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def web_settings(tmp_path_factory, web_docs, hook_server) -> Settings:
+    """Settings with a crawl state, an archive holding the hostile report's page, watch rules and channels.
+
+    Channels: ``hook`` (a JSON webhook whose URL holds a secret), ``broken`` (answers 500); ``staff-email`` is
+    named by a rule but not configured.
+    """
     root = tmp_path_factory.mktemp("web")
     record_crawl_state(root / "state.sqlite")
     archive_page(root / "warc", web_docs["en_forum"], b"<html><body><h1>Forum as fetched</h1></body></html>")
     archive_page(root / "warc", web_docs["hostile"], HOSTILE_ARCHIVE)
+    (root / "alerts.yaml").write_text(RULES, encoding="utf-8")
+    hook = hook_server.url("/hook").replace("http://", f"json://user:{HOOK_SECRET}@")
+    broken = hook_server.url("/broken").replace("http://", "json://")
+    (root / "channels.env").write_text(f"COOPWATCH_CHANNEL_HOOK={hook}\nCOOPWATCH_CHANNEL_BROKEN={broken}\n",
+                                       encoding="utf-8")
     return Settings.load(os.devnull, env={}, store=str(root / "store.sqlite"),
-                         state_path=str(root / "state.sqlite"), archive_dir=str(root / "warc"))
+                         state_path=str(root / "state.sqlite"), archive_dir=str(root / "warc"),
+                         alerts=str(root / "alerts.yaml"), alerts_env_file=str(root / "channels.env"),
+                         alerts_db=str(root / "alerts.sqlite"), alerts_backoff=0.0)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("es", marks=pytest.mark.es)])
@@ -155,12 +192,19 @@ def web_backend(request, web_settings, web_docs, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def client(web_backend, web_settings):
-    """A client of the app built as ``coopwatch serve`` builds it, over the module's backend."""
+def client(web_backend, web_settings, tmp_path_factory):
+    """A client of the app built as ``coopwatch serve`` builds it, over the module's backend.
+
+    Each backend gets its own alerts database. The client addresses the server as 127.0.0.1, as a browser on
+    this machine would (a server without an API key takes changes only there).
+    """
     from fastapi.testclient import TestClient
 
-    from coopwatch.serve import build_services
+    from coopwatch.serve import build_services, close_services
     from search.web import create_app
 
-    with TestClient(create_app(build_services(web_settings, web_backend))) as test_client:
+    settings = web_settings.model_copy(update={"alerts_db": str(tmp_path_factory.mktemp("alerts") / "alerts.sqlite")})
+    services = build_services(settings, web_backend)
+    with TestClient(create_app(services), base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
+    close_services(services)

@@ -37,8 +37,10 @@ def test_english_text_finds_the_forum_with_marked_snippet_and_links(client, web_
     assert ids(payload) == [web_docs["en_forum"].id] and payload["total"] == 1
     hit = payload["results"][0]
     assert "<mark>" in hit["snippet"] and hit["is_event_report"] and hit["event_type"] == "forum"
+    event_id = web_docs["zh_forum"].event_id
     assert hit["links"] == {"document": f"/api/documents/{hit['id']}", "page": f"/documents/{hit['id']}",
-                            "archive": f"/api/documents/{hit['id']}/archive"}
+                            "archive": f"/api/documents/{hit['id']}/archive", "event": f"/api/events/{event_id}",
+                            "event_page": f"/events/{event_id}"}
     assert hit["city_pairs"] == [["Hong Kong", "Shanghai"]] and "Fan Gang" in hit["speakers"]
     assert hit["event_id"] == web_docs["zh_forum"].event_id and hit["event_id"].startswith("evt-")  # one forum
 
@@ -245,8 +247,12 @@ def test_healthz_counts_documents(client):
 def test_openapi_documents_every_route(client):
     schema = client.get("/openapi.json").json()
     assert set(schema["paths"]) == {"/api/search", "/api/documents/{doc_id}", "/api/documents/{doc_id}/archive",
-                                    "/api/people/{key}", "/api/pairs", "/api/sources", "/healthz"}
+                                    "/api/people/{key}", "/api/pairs", "/api/sources", "/healthz", "/api/events",
+                                    "/api/events/{event_id}", "/api/rules", "/api/rules/{name}",
+                                    "/api/rules/{name}/preview", "/api/alerts"}
+    assert set(schema["paths"]["/api/rules"]) == {"get", "post"}
+    assert set(schema["paths"]["/api/rules/{name}"]) == {"get", "delete"}
     params = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
     assert params == {"q", "source", "since", "until", "lang", "city", "pair", "speaker", "org", "type", "topic",
-                      "events_only", "sort", "limit", "offset", "facets"}
+                      "events_only", "sort", "collapse", "limit", "offset", "facets"}
     assert "ErrorResponse" in schema["components"]["schemas"]
