@@ -15,7 +15,7 @@ from fastapi import Query as Param
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from search.alerts.rules import MAX_TEXT
+from search.alerts.rules import MAX_TEXT, NAME_RE
 from search.web import watch
 from search.web.api import ERRORS, ErrorResponse, services_of
 from search.web.auth import check_same_origin
@@ -105,11 +105,14 @@ class RuleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=200, description="lower-case letters, digits, '-' or '_' (e.g. hong-kong-forums)")
+    name: str = Field(max_length=200, description="lower-case letters, digits, '-' or '_' (e.g. hong-kong-forums)",
+                      json_schema_extra={"pattern": NAME_RE.pattern})  # documented; parse_rule enforces it
     search: SearchIn = Field(default_factory=SearchIn)
     channels: list[str] = Field(max_length=MAX_LIST_VALUES, description="configured channel names (GET /api/rules)")
-    mode: str = Field("immediate", max_length=20, description="immediate or digest")
-    period: str = Field("daily", max_length=20, description="daily or weekly (digest rules)")
+    mode: str = Field("immediate", max_length=20, description="immediate or digest",
+                      json_schema_extra={"enum": ["immediate", "digest"]})
+    period: str = Field("daily", max_length=20, description="daily or weekly (digest rules)",
+                        json_schema_extra={"enum": ["daily", "weekly"]})
     description: str | None = Field(None, max_length=300)
     replace: bool = Field(False, description="replace a saved rule of the same name")
 

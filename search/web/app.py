@@ -82,7 +82,7 @@ def make_templates(alerts: bool = False) -> Jinja2Templates:
 
 
 def document_vocabularies(app: FastAPI, services: WebServices) -> None:
-    """List the known event types and topics in the schema, as the enums the type and topic filters accept."""
+    """List the known event types, topics and channels in the schema, as the enums the filters and rules accept."""
     vocabularies = {"type": services.event_types, "topic": services.topics}
     make_schema = app.openapi
 
@@ -95,10 +95,25 @@ def document_vocabularies(app: FastAPI, services: WebServices) -> None:
                     if known and param["in"] == "query":
                         param["schema"] = {"anyOf": [{"type": "string", "enum": ["", *known]}, {"type": "null"}],
                                            "title": param["schema"].get("title")}
+            document_rule_vocabularies(schema, vocabularies, services)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_rule_vocabularies(schema: dict, vocabularies: dict[str, tuple[str, ...]], services: WebServices) -> None:
+    """List the configured channels and the known types and topics in the schema of a rule to save."""
+    models = schema.get("components", {}).get("schemas", {})
+    if services.alerts is not None and "RuleIn" in models:
+        from search.web.watch import configured_channels
+
+        names = [c.name for c in configured_channels(services.alerts)]
+        models["RuleIn"]["properties"]["channels"]["items"] = {"type": "string", "enum": names}
+    for name, known in vocabularies.items():
+        if known and "SearchIn" in models:
+            field = models["SearchIn"]["properties"][name]
+            field["anyOf"] = [{"type": "string", "enum": list(known)}, {"type": "null"}]
 
 
 # errors ----------------------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def configured_channels(runner: AlertRunner) -> list[ChannelView]:
 def filters_of(search: SavedSearch) -> Filters:
     """Return a saved search as the search page's filters (so it links to the search page)."""
     return Filters(q=search.text, source=list(search.source), lang=search.lang, city=list(search.city),
-                   pair=",".join(search.pair) if search.pair else None, speaker=search.speaker, org=search.org,
+                   pair=",".join(sorted(search.pair)) if search.pair else None, speaker=search.speaker, org=search.org,
                    type=search.type, topic=search.topic, events_only=search.events_only)
 
 
@@ -189,7 +189,9 @@ def validate_rule(services: WebServices, request: dict[str, Any]) -> Rule:
     try:
         rule = parse_rule(rule_data(request), "request")
     except RuleError as exc:
-        raise BadParameter("rule", str(exc).replace("'search.text'", "'search.q'")) from None
+        text = str(exc).removeprefix("request: ").replace("'search.text'", "'search.q'")
+        key = re.search(r"key '([^']+)'", text)
+        raise BadParameter(key.group(1) if key else "rule", text) from None
     for search in rule.search:
         check_vocabulary("search.type", search.type, services.event_types)
         check_vocabulary("search.topic", search.topic, services.topics)
