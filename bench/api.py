@@ -91,7 +91,8 @@ class Server:
     def __init__(self, store: str, workdir: str, env: dict[str, str]) -> None:
         self.port = free_port()
         full_env = {**os.environ, **env, "COOPWATCH_STATE_PATH": os.path.join(workdir, "state.sqlite"),
-                    "COOPWATCH_ARCHIVE_DIR": os.path.join(workdir, "warc")}
+                    "COOPWATCH_ARCHIVE_DIR": os.path.join(workdir, "warc"),
+                    "COOPWATCH_ALERTS_DB": os.path.join(workdir, "alerts.sqlite")}
         full_env.pop("COOPWATCH_API_KEY", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "coopwatch.cli", "--store", store, "serve", "--port", str(self.port)],

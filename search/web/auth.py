@@ -56,18 +56,20 @@ def host_name(host: str) -> str:
 def check_same_origin(request: Request) -> None:
     """Refuse a change requested by another site (CSRF) or, without an API key, addressed to another host name.
 
-    Browsers say where a request comes from (``Sec-Fetch-Site``, ``Origin``); both must say this server.
+    Browsers say where a request comes from: ``Sec-Fetch-Site`` (current browsers) must say same-origin, else
+    ``Origin`` (older ones) must name this server.
     API clients that send neither (curl, scripts) are not browsers and are let through (the API key, when the
     server has one, still applies). A server without an API key listens on this machine only, so it takes
     changes only when addressed as 127.0.0.1 or localhost: a site that rebinds its own name to 127.0.0.1
     cannot make them.
     """
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        raise CrossSite(f"refused a {site} request: changes are accepted only from this server's own pages")
     host = request.headers.get("host", "")
     origin = request.headers.get("origin")
-    if origin is not None and (origin == "null" or origin.split("://", 1)[-1].rstrip("/").lower() != host.lower()):
+    if site is not None:  # set by the browser itself, never by a page's script
+        if site not in ("same-origin", "none"):
+            raise CrossSite(f"refused a {site} request: changes are accepted only from this server's own pages")
+    elif origin is not None and (origin == "null" or origin.split("://", 1)[-1].rstrip("/").lower() != host.lower()):
         raise CrossSite("refused a request from another site (its Origin is not this server): changes are "
                         "accepted only from this server's own pages")
     if not request.app.state.api_key and host_name(host) not in LOOPBACK_NAMES:

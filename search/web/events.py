@@ -80,7 +80,7 @@ def event_view(services: WebServices, event_id: str) -> EventView:
     event = load_event(services, event_id)
     speakers = [EventSpeaker(s, s.key or services.person_key(s.name), event.aka.get(s.key or s.name, []))
                 for s in event.speakers if s.name]
-    reports = sorted(event.reports, key=lambda m: (m.published or "9999", m.doc_id))
+    reports = sorted(event.reports, key=lambda m: (m.published or "9999", "started the event" not in m.reason, m.doc_id))
     sessions = list(dict.fromkeys(s for m in reports for s in (m.report or {}).get("sessions") or [] if s))
     return EventView(event, speakers, reports, sessions)
 

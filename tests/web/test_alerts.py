@@ -139,7 +139,8 @@ def test_delete_a_saved_rule_but_never_a_file_rule(client, saved_rule):
 
 @pytest.mark.parametrize("headers", [
     {"Origin": "https://evil.example.org", "Sec-Fetch-Site": "cross-site"},
-    {"Origin": "https://evil.example.org"},
+    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://evil.example.org"},  # an older browser, without Sec-Fetch-Site
     {"Sec-Fetch-Site": "same-site"},
     {"Origin": "null"},
     {"Host": "rebound.example.org"},  # a site that rebinds its name to 127.0.0.1

@@ -26,7 +26,8 @@ KEY = "k3y-for-tests-0123456789"
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings.load(os.devnull, env={}, store=str(tmp_path / "store.sqlite"),
-                         state_path=str(tmp_path / "state.sqlite"), archive_dir=str(tmp_path / "warc"))
+                         state_path=str(tmp_path / "state.sqlite"), archive_dir=str(tmp_path / "warc"),
+                         alerts_db=str(tmp_path / "alerts.sqlite"), alerts=str(tmp_path / "alerts.yaml"))
 
 
 @pytest.fixture
@@ -142,7 +143,8 @@ def free_port() -> int:
 def test_coopwatch_serve_answers_over_http_and_stops(settings, store):
     store.upsert([make_doc("one", "Ningbo port alliance", "Ningbo and Zhoushan share a port.")])
     port = free_port()
-    env = {**os.environ, "COOPWATCH_STATE_PATH": settings.state_path, "COOPWATCH_ARCHIVE_DIR": settings.archive_dir}
+    env = {**os.environ, "COOPWATCH_STATE_PATH": settings.state_path, "COOPWATCH_ARCHIVE_DIR": settings.archive_dir,
+           "COOPWATCH_ALERTS_DB": settings.alerts_db, "COOPWATCH_ALERTS": settings.alerts_path()}
     server = subprocess.Popen([sys.executable, "-m", "coopwatch.cli", "--store", settings.store, "serve",
                                "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
