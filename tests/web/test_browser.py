@@ -348,6 +348,7 @@ def test_watch_this_search_saves_a_rule_that_the_alert_cycle_runs(served, tab, h
     page.locator("details.watch summary").click()
     page.fill("details.watch input[name=name]", "hk-shanghai-events")
     page.select_option("details.watch select[name=channel]", "hook")
+    tab.shot("watch-this-search")
     page.locator("details.watch button[type=submit]").click()
     page.wait_for_url("**/rules/hk-shanghai-events?saved=1")
     assert page.locator("#saved").is_visible()
