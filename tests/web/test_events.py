@@ -162,3 +162,10 @@ def test_person_lists_events_not_reports(client, web_docs, forum_id):
     markup = Markup(client.get("/people/person:fan-gang").text)
     rows = [attrs for tag, attrs in markup.tags if tag == "tr" and attrs.get("data-event-id")]
     assert [r["data-event-id"] for r in rows] == [forum_id, web_docs["en_seminar"].event_id]
+
+
+def test_collapsed_results_honour_the_date_sort(client):
+    for params in ({"q": "Hong Kong"}, {}):
+        payload = get(client, "/api/search", events_only="true", sort="date", **params)
+        dates = [hit["date"] for hit in payload["results"]]
+        assert payload["collapse"] and len(dates) >= 2 and dates == sorted(dates, reverse=True), params
