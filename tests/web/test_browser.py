@@ -305,7 +305,9 @@ def test_hostile_crawled_page_renders_inert(site, tab):
 def test_pages_fit_a_phone(browser, site):
     phone = Watched(browser, PHONE)
     try:
-        for url, name in (("/?q=沪港合作", "phone-search"), ("/cooperation", None), ("/rules", None), ("/sources", None)):
+        event = requests.get(site + "/api/events", params={"q": "urban renewal"}, timeout=10).json()["events"][0]
+        for url, name in (("/?q=沪港合作", "phone-search"), ("/cooperation", None), (event["links"]["page"], None),
+                          ("/rules", None), ("/sources", None)):
             phone.page.goto(site + url)
             overflow = phone.page.evaluate("document.documentElement.scrollWidth")
             assert overflow <= PHONE["width"], url
