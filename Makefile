@@ -35,7 +35,7 @@ run: venv
 	$(BIN)/python -m coopwatch.quickstart
 
 serve: venv
-	$(BIN)/coopwatch serve
+	$(BIN)/coopwatch --sources var/demo-sources.yaml serve
 
 test: venv-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

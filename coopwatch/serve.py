@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ingest.archive import iter_archive
 from ingest.models import Document
 from ingest.settings import ConfigError, Settings
+from search.alerts.runner import AlertRunner
 from search.base import SearchBackend
 from search.web import ArchivedCopy, WebServices, create_app
 
@@ -69,8 +70,25 @@ def archive_finder(archive_dir: str) -> Callable[[Document], ArchivedCopy | None
     return find
 
 
+def alert_runner(settings: Settings, backend: SearchBackend) -> AlertRunner:
+    """Return an alert runner over the served backend: the settings' rules file, alerts database and channels.
+
+    The caller closes its alerts database (``runner.store.close()``).
+    """
+    from coopwatch.alerting import alert_settings, with_speaker_key
+    from search.alerts.channels import Channels
+    from search.alerts.store import AlertStore
+
+    plain = alert_settings(settings)
+    channels = Channels.from_environment(plain.env_file)
+    return AlertRunner(backend, AlertStore(plain.db_path), channels, plain, query_hook=with_speaker_key)
+
+
 def build_services(settings: Settings, backend: SearchBackend) -> WebServices:
-    """Return the web app's services over an open backend and the settings' crawl state and archive."""
+    """Return the web app's services over an open backend: crawl state, archive, registry, vocabularies, alerts.
+
+    The caller closes the alerts database when done (``close_services``).
+    """
     from coopwatch.run import source_figures
     from ingest.structure import person_key
 
@@ -79,7 +97,14 @@ def build_services(settings: Settings, backend: SearchBackend) -> WebServices:
         backend=backend, source_figures=lambda: source_figures(backend, settings.state_path),
         archived_copy=archive_finder(settings.archive_dir), person_key=person_key,
         event_types=event_types, topics=topics, store_label=settings.store,
+        alerts=alert_runner(settings, backend),
     )
+
+
+def close_services(services: WebServices) -> None:
+    """Close what ``build_services`` opened (the alerts database)."""
+    if services.alerts is not None:
+        services.alerts.store.close()
 
 
 def serve(settings: Settings, host: str, port: int, api_key: str | None = None) -> None:
@@ -91,6 +116,10 @@ def serve(settings: Settings, host: str, port: int, api_key: str | None = None) 
     api_key = api_key if api_key is not None else os.environ.get("COOPWATCH_API_KEY") or None
     check_bind(host, api_key)
     with open_backend(settings.store) as backend:
-        app = create_app(build_services(settings, backend), api_key=api_key)
-        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, limit_concurrency=64,
-                    timeout_keep_alive=5, h11_max_incomplete_event_size=16_384)
+        services = build_services(settings, backend)
+        try:
+            uvicorn.run(create_app(services, api_key=api_key), host=host, port=port, log_level="info",
+                        server_header=False, limit_concurrency=64, timeout_keep_alive=5,
+                        h11_max_incomplete_event_size=16_384)
+        finally:
+            close_services(services)

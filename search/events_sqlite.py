@@ -235,6 +235,8 @@ class SQLiteEvents:
                   f" date IS NULL, date DESC, doc_rowid DESC) AS rank, count(*) OVER (PARTITION BY grp) AS n"
                   f" FROM ({inner})")
         order = "r.score DESC, r.date IS NULL, r.date DESC, r.doc_rowid DESC"
+        if query.sort == "date":  # newest first even with text, as for uncollapsed searches
+            order = "r.date IS NULL, r.date DESC, r.score DESC, r.doc_rowid DESC"
         sql = (f"SELECT d.id, d.url, d.title, d.source, d.language, d.date, d.text, d.event_type, d.is_event_report,"
                f" d.event, d.event_id, d.indexed_at, r.score AS score, r.n AS n FROM ({ranked}) r"
                f" JOIN documents d ON d.doc_rowid = r.doc_rowid WHERE r.rank = 1 ORDER BY {order} LIMIT ? OFFSET ?")

@@ -21,6 +21,7 @@ from search.web.params import (
     reject_unknown,
     search_filters,
 )
+from search.web.events import PersonEvent, event_api_url, event_page_url, person_events
 from search.web.services import WebServices
 from search.web.views import Appearance, DocumentView
 
@@ -56,6 +57,8 @@ class Links(BaseModel):
     document: str = Field(description="this API's record of the document")
     page: str = Field(description="the document's web page")
     archive: str | None = Field(None, description="the archived copy, as fetched (sandboxed HTML)")
+    event: str | None = Field(None, description="the record of the event it reports: GET /api/events/{id}")
+    event_page: str | None = Field(None, description="the event's web page")
 
 
 class HitOut(BaseModel):
@@ -74,6 +77,7 @@ class HitOut(BaseModel):
     speakers: list[str]
     event_id: str | None = Field(None, description="the event this report belongs to (shared by its other reports)")
     indexed_at: str | None = Field(None, description="when the store first indexed it")
+    group_size: int = Field(1, description="with collapse: how many matching reports this row's event has")
     links: Links
 
 
@@ -92,6 +96,7 @@ class SearchResponse(BaseModel):
     offset: int
     limit: int
     sort: str
+    collapse: bool = Field(description="one row per event (the collapse parameter, else on with events_only)")
     results: list[HitOut]
     facets: dict[str, list[FacetValue]] = Field(description=f"per facet ({', '.join(FACET_NAMES)}): values "
                                                             "with document counts, most first")
@@ -169,15 +174,34 @@ class AppearanceOut(BaseModel):
     affiliation: str | None = Field(description="the affiliation given in this report")
     role: str
     evidence: str | None
+    event_id: str | None = Field(None, description="the event this report belongs to")
     links: Links
+
+
+class EventLinks(BaseModel):
+    event: str = Field(description="this API's record of the event")
+    page: str = Field(description="the event's web page")
+
+
+class PersonEventOut(BaseModel):
+    event_id: str | None = Field(description="the event record (None: a report not grouped into an event)")
+    name: str
+    date: str | None
+    event_type: str | None
+    status: str | None = Field(description="held or announced (the event record's status)")
+    roles: list[str]
+    reports: list[AppearanceOut] = Field(description="what each report of the event says of the person")
+    links: EventLinks | None
 
 
 class PersonResponse(BaseModel):
     key: str
     names: list[str]
-    total: int
+    total: int = Field(description="reports naming the person")
     truncated: bool = Field(description=f"more than {views.MAX_APPEARANCES} reports name this person")
-    appearances: list[AppearanceOut] = Field(description="oldest first")
+    events: list[PersonEventOut] = Field(description="one row per event (a report without an event is its own row), "
+                                                     "oldest first")
+    appearances: list[AppearanceOut] = Field(description="every report naming the person, oldest first")
 
 
 class PairOut(BaseModel):
@@ -225,14 +249,16 @@ class Health(BaseModel):
 # conversions -----------------------------------------------------------------------------------------------
 
 
-def links_for(doc_id: str, archive: bool = True) -> Links:
-    """Return the API, page and archive links of a document."""
+def links_for(doc_id: str, archive: bool = True, event_id: str | None = None) -> Links:
+    """Return the API, page and archive links of a document (and of its event, when it has one)."""
     return Links(document=f"/api/documents/{doc_id}", page=f"/documents/{doc_id}",
-                 archive=f"/api/documents/{doc_id}/archive" if archive else None)
+                 archive=f"/api/documents/{doc_id}/archive" if archive else None,
+                 event=event_api_url(event_id) if event_id else None,
+                 event_page=event_page_url(event_id) if event_id else None)
 
 
 def hit_out(hit: Hit) -> HitOut:
-    return HitOut(**{k: v for k, v in vars(hit).items()}, links=links_for(hit.id))
+    return HitOut(**{k: v for k, v in vars(hit).items()}, links=links_for(hit.id, event_id=hit.event_id))
 
 
 def speaker_out(speaker: Speaker, key: str) -> SpeakerOut:
@@ -254,16 +280,26 @@ def document_out(view: DocumentView) -> DocumentResponse:
         report=[EvidenceOut(field=r.field, value=r.value, evidence=r.evidence) for r in view.report],
         same_event=[ReportRef(id=h.id, title=h.title, url=h.url, source=h.source, language=h.language, date=h.date,
                               links=links_for(h.id)) for h in view.same_event],
-        links=links_for(doc.id),
+        links=links_for(doc.id, event_id=doc.event_id),
     )
 
 
-def appearance_out(a: Appearance, source: str, language: str | None) -> AppearanceOut:
+def appearance_out(a: Appearance) -> AppearanceOut:
     s = a.speaker
     return AppearanceOut(
-        document=ReportRef(id=a.doc_id, title=a.report_title, url=a.url, source=source, language=language, date=a.date),
+        document=ReportRef(id=a.doc_id, title=a.report_title, url=a.url, source=a.source, language=a.language,
+                           date=a.date),
         event_type=a.event_type, event_name=a.event_name, name=s.name, title=s.title, affiliation=s.affiliation,
-        role=s.role, evidence=s.evidence, links=links_for(a.doc_id),
+        role=s.role, evidence=s.evidence, event_id=a.event_id, links=links_for(a.doc_id, event_id=a.event_id),
+    )
+
+
+def person_event_out(row: PersonEvent) -> PersonEventOut:
+    event = row.event
+    return PersonEventOut(
+        event_id=event.id if event else None, name=row.name, date=row.date, event_type=row.event_type,
+        status=event.status if event else None, roles=row.roles, reports=[appearance_out(a) for a in row.appearances],
+        links=EventLinks(event=event_api_url(event.id), page=event_page_url(event.id)) if event else None,
     )
 
 
@@ -284,7 +320,8 @@ def api_search(
     reject_unknown(request, SEARCH_PARAMS)
     result = views.run_search(services_of(request), filters, limit, offset, facets)
     return SearchResponse(
-        total=result.total, offset=offset, limit=limit, sort=filters.sort, results=[hit_out(h) for h in result.hits],
+        total=result.total, offset=offset, limit=limit, sort=filters.sort, collapse=filters.grouped,
+        results=[hit_out(h) for h in result.hits],
         facets={name: [FacetValue(value=v, count=c) for v, c in values] for name, values in result.facets.items()},
         histogram=[MonthCount(month=m, count=c) for m, c in result.histogram],
     )
@@ -332,10 +369,10 @@ def api_person(request: Request, key: str) -> PersonResponse:
     reject_unknown(request, ())
     services = services_of(request)
     view = views.person_view(services, key)
-    docs = {a.doc_id: services.backend.get(a.doc_id) for a in view.appearances}
     return PersonResponse(
         key=view.key, names=view.names, total=len(view.appearances), truncated=view.truncated,
-        appearances=[appearance_out(a, docs[a.doc_id].source, docs[a.doc_id].language) for a in view.appearances],
+        events=[person_event_out(row) for row in person_events(services, view)],
+        appearances=[appearance_out(a) for a in view.appearances],
     )
 
 

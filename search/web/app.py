@@ -24,8 +24,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from search.web import api, pages
-from search.web.auth import KeyRequired, key_guard
+from search.web import alerts_pages, api, api_alerts, api_events, pages
+from search.web.auth import CrossSite, KeyRequired, key_guard
 from search.web.params import BadParameter
 from search.web.services import WebServices
 from search.web.views import NotFound
@@ -36,12 +36,12 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",  # nothing to other sites; this server's own forms keep their Origin
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
 }
 MAX_QUERY_STRING = 8_192  # bytes of URL query
-MAX_BODY = 16_384  # bytes of request body (only /login takes one)
+MAX_BODY = 16_384  # bytes of request body (/login, saving a watch rule)
 JSON_PATHS = ("/api/", "/healthz", "/openapi.json")
 log = logging.getLogger("coopwatch.web")
 
@@ -56,9 +56,12 @@ def create_app(services: WebServices, api_key: str | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.api_key = api_key
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(alerts=services.alerts is not None)
     app.include_router(api.router)
+    app.include_router(api_events.router)
+    app.include_router(api_alerts.router)
     app.include_router(pages.router)
+    app.include_router(alerts_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     add_error_handlers(app)
     document_vocabularies(app, services)
@@ -67,16 +70,19 @@ def create_app(services: WebServices, api_key: str | None = None) -> FastAPI:
     return app
 
 
-def make_templates() -> Jinja2Templates:
-    """Return the page templates: every value autoescaped, undefined names an error."""
+def make_templates(alerts: bool = False) -> Jinja2Templates:
+    """Return the page templates: every value autoescaped, undefined names an error; watch rules in the
+    navigation when alerts are set up."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     pages.register_filters(env)
+    if alerts:
+        env.globals["nav"] = (*pages.NAV, ("/rules", "Watch rules"))
     return Jinja2Templates(env=env)
 
 
 def document_vocabularies(app: FastAPI, services: WebServices) -> None:
-    """List the known event types and topics in the schema, as the enums the type and topic filters accept."""
+    """List the known event types, topics and channels in the schema, as the enums the filters and rules accept."""
     vocabularies = {"type": services.event_types, "topic": services.topics}
     make_schema = app.openapi
 
@@ -89,10 +95,25 @@ def document_vocabularies(app: FastAPI, services: WebServices) -> None:
                     if known and param["in"] == "query":
                         param["schema"] = {"anyOf": [{"type": "string", "enum": ["", *known]}, {"type": "null"}],
                                            "title": param["schema"].get("title")}
+            document_rule_vocabularies(schema, vocabularies, services)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_rule_vocabularies(schema: dict, vocabularies: dict[str, tuple[str, ...]], services: WebServices) -> None:
+    """List the configured channels and the known types and topics in the schema of a rule to save."""
+    models = schema.get("components", {}).get("schemas", {})
+    if services.alerts is not None and "RuleIn" in models:
+        from search.web.watch import configured_channels
+
+        names = [c.name for c in configured_channels(services.alerts)]
+        models["RuleIn"]["properties"]["channels"]["items"] = {"type": "string", "enum": names}
+    for name, known in vocabularies.items():
+        if known and "SearchIn" in models:
+            field = models["SearchIn"]["properties"][name]
+            field["anyOf"] = [{"type": "string", "enum": list(known)}, {"type": "null"}]
 
 
 # errors ----------------------------------------------------------------------------------------------------
@@ -131,6 +152,10 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return error_response(request, 404, str(exc))
+
+    @app.exception_handler(CrossSite)
+    async def cross_site(request: Request, exc: CrossSite) -> Response:
+        return error_response(request, 403, str(exc))
 
     @app.exception_handler(KeyRequired)
     async def key_required(request: Request, exc: KeyRequired) -> Response:
@@ -195,7 +220,8 @@ class SecurityHeaders:
 
 
 class BoundedRequests:
-    """Refuse an oversized query string (414) or request body (413) before any work is done."""
+    """Refuse an oversized query string (414) or request body (413), or a body of unstated length (411),
+    before any work is done."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -214,7 +240,11 @@ class BoundedRequests:
         if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
             return JSONResponse({"error": {"status": 414, "message": f"query string over {MAX_QUERY_STRING} bytes"}},
                                 status_code=414)
-        length = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        headers = dict(scope.get("headers", []))
+        if b"transfer-encoding" in headers:
+            return JSONResponse({"error": {"status": 411, "message": "send the request body with a Content-Length"}},
+                                status_code=411)
+        length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > MAX_BODY:
             return JSONResponse({"error": {"status": 413, "message": f"request body over {MAX_BODY} bytes"}},
                                 status_code=413)

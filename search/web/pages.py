@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from search.base import FACET_NAMES
-from search.web import charts, views
+from search.web import charts, events, views, watch
 from search.web.auth import KEY_COOKIE, key_matches
 from search.web.params import (
     FILTER_PARAMS,
@@ -29,7 +29,7 @@ from search.web.services import WebServices
 router = APIRouter(include_in_schema=False)
 MAX_PAGE = MAX_WINDOW // PAGE_SIZE
 MARK = re.compile(r"(</?mark>)")
-NAV = (("/", "Search"), ("/cooperation", "Cooperation"), ("/sources", "Sources"))  # alerts will slot in here
+NAV = (("/", "Search"), ("/cooperation", "Cooperation"), ("/sources", "Sources"))  # + watch rules (create_app)
 ROLE_LABELS = {"keynote": "keynote", "opening_remarks": "opening remarks", "closing_remarks": "closing remarks",
                "moderator": "moderator", "panelist": "panellist", "speaker": "speaker", "host": "host",
                "attendee": "attendee", "signatory": "signatory"}
@@ -101,7 +101,17 @@ def search_page(
         "next_url": filters.url("/", page=page + 1) if page < pages else None,
         "chart": charts.time_chart(result.histogram, filters), "first": (page - 1) * PAGE_SIZE + 1,
         "chips": active_filters(filters), "event_types": services.event_types, "topics": services.topics,
+        "group_url": filters.changed(collapse=not filters.grouped).url("/"), "event_url": events.event_page_url,
+        "watch": watch_form(services, filters),
     })
+
+
+def watch_form(services: WebServices, filters: Filters) -> dict | None:
+    """Return what the "watch this search" form needs (None without alerts): channels, a name, what is left out."""
+    if services.alerts is None or filters.is_empty:
+        return None
+    return {"channels": watch.configured_channels(services.alerts), "name": watch.suggest_name(filters),
+            "back": filters.url("/"), "left_out": [p for p in ("since", "until") if getattr(filters, p)]}
 
 
 def same_query(request: Request, url: str) -> bool:
@@ -115,7 +125,7 @@ def active_filters(filters: Filters) -> list[tuple[str, str, str]]:
     chips = []
     for name in FILTER_PARAMS:
         value = getattr(filters, name)
-        if name in ("q", "sort") or not value:
+        if name in ("q", "sort", "collapse") or not value:
             continue
         if isinstance(value, list):
             chips += [(name, v, filters.changed(**{name: [x for x in value if x != v]}).url("/")) for v in value]
@@ -128,17 +138,31 @@ def active_filters(filters: Filters) -> list[tuple[str, str, str]]:
 
 @router.get("/documents/{doc_id}")
 def document_page(request: Request, doc_id: str) -> Response:
-    """The event page of one report: its fields with evidence, speakers, cities, source and archived copy."""
+    """The page of one report: its fields with evidence, speakers, cities, source, archived copy, its event."""
     reject_unknown(request, ())
-    view = views.document_view(services_of(request), doc_id)
-    return render(request, "document.html", {"view": view, "doc": view.doc, "event": view.doc.event})
+    services = services_of(request)
+    view = views.document_view(services, doc_id)
+    record = events.events_by_id(services, [view.doc.event_id]).get(view.doc.event_id or "")
+    return render(request, "document.html", {"view": view, "doc": view.doc, "event": view.doc.event, "record": record})
+
+
+@router.get("/events/{event_id}")
+def event_page(request: Request, event_id: str) -> Response:
+    """The event page from the event record: merged fields, speakers, every report and why it joined."""
+    reject_unknown(request, ())
+    view = events.event_view(services_of(request), event_id)
+    if view.event.id != event_id.strip():  # an id merged into another event: go to the one to keep
+        return RedirectResponse(events.event_page_url(view.event.id), status_code=301)
+    return render(request, "event.html", {"view": view, "event": view.event})
 
 
 @router.get("/people/{key:path}")
 def person_page(request: Request, key: str) -> Response:
-    """A person's events in time order, with the title and affiliation given at each."""
+    """A person's events in time order (one row per event), with the title and affiliation given in each report."""
     reject_unknown(request, ())
-    return render(request, "person.html", {"view": views.person_view(services_of(request), key)})
+    services = services_of(request)
+    view = views.person_view(services, key)
+    return render(request, "person.html", {"view": view, "rows": events.person_events(services, view)})
 
 
 @router.get("/cooperation")

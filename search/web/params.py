@@ -28,7 +28,8 @@ DATE_FORMATS = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
 DATE_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"  # and a real date (checked after)
 REPEATABLE = ("source", "city")
 FILTER_PARAMS = ("q", "source", "since", "until", "lang", "city", "pair", "speaker", "org", "type", "topic",
-                 "events_only", "sort")
+                 "events_only", "sort", "collapse")
+EVENT_FILTER_PARAMS = FILTER_PARAMS[:11]  # the filters an event search applies to event records
 
 
 class BadParameter(Exception):
@@ -56,6 +57,12 @@ class Filters:
     topic: str | None = None
     events_only: bool = False
     sort: str = "relevance"
+    collapse: bool | None = None  # one row per event; None: the default, on with events_only
+
+    @property
+    def grouped(self) -> bool:
+        """Tell whether results come one row per event (the toggle, else on for event reports only)."""
+        return self.events_only if self.collapse is None else self.collapse
 
     def to_query(self, person_key, limit: int = PAGE_SIZE, offset: int = 0, facets: bool = False) -> Query:
         """Return the backend query; ``person_key`` maps a speaker name to its registry key."""
@@ -64,7 +71,7 @@ class Filters:
             cities=list(self.city), pair=parse_pair(self.pair) if self.pair else None, speaker=self.speaker,
             speaker_key=person_key(self.speaker) if self.speaker else None, org=self.org,
             event_type=self.type, topic=self.topic, events_only=self.events_only, limit=limit, offset=offset,
-            facets=facets, sort=self.sort,
+            facets=facets, sort=self.sort, collapse=self.grouped,
         )
 
     def params(self) -> list[tuple[str, str]]:
@@ -72,6 +79,10 @@ class Filters:
         items: list[tuple[str, str]] = []
         for name in FILTER_PARAMS:
             value = getattr(self, name)
+            if name == "collapse":
+                if value is not None and value != self.events_only:
+                    items.append((name, "true" if value else "false"))
+                continue
             if name == "sort" and value == "relevance" or value in (None, "", [], False):
                 continue
             values = value if isinstance(value, list) else [value]
@@ -90,7 +101,7 @@ class Filters:
     @property
     def is_empty(self) -> bool:
         """Tell whether no text and no filter is set."""
-        return not any(v for k, v in self.params() if k != "sort")
+        return not any(v for k, v in self.params() if k not in ("sort", "collapse"))
 
 
 def parse_pair(value: str) -> tuple[str, str]:
@@ -160,25 +171,40 @@ def reject_unknown(request: Request, known: tuple[str, ...]) -> None:
             raise BadParameter(name, "given more than once; only source and city may repeat", status=400)
 
 
+QText = Annotated[str, Param(max_length=MAX_QUERY_CHARS, description="words to find (English or Chinese); "
+                                                                  "words are ANDed, never query syntax")]
+QSource = Annotated[list[str], Param(description="only these sources (repeatable)")]
+QSince = Annotated[str | None, Param(pattern=DATE_PATTERN, description="on or after: YYYY-MM-DD, YYYY-MM or YYYY "
+                                                                       "(event date, else publication date)")]
+QUntil = Annotated[str | None, Param(pattern=DATE_PATTERN, description="on or before: YYYY-MM-DD, YYYY-MM or YYYY")]
+QLang = Annotated[Literal["en", "zh", ""] | None, Param(description="only this language (empty: any)")]
+QCity = Annotated[list[str], Param(description="involves this city (repeatable: any of them)")]
+QPair = Annotated[str | None, Param(max_length=MAX_VALUE_CHARS,
+                                    description="a city pair that cooperates: 'Hong Kong,Shanghai'")]
+QSpeaker = Annotated[str | None, Param(max_length=MAX_VALUE_CHARS, description="a speaker's name")]
+QOrg = Annotated[str | None, Param(max_length=MAX_VALUE_CHARS,
+                                   description="an organiser or speaker affiliation (substring)")]
+QType = Annotated[str | None, Param(max_length=40, description="event type: forum, symposium, ...")]
+QTopic = Annotated[str | None, Param(max_length=40, description="topic: trade, finance, talent, ...")]
+
+
 def search_filters(
-    q: Annotated[str, Param(max_length=MAX_QUERY_CHARS, description="words to find (English or Chinese); "
-                                                                     "words are ANDed, never query syntax")] = "",
-    source: Annotated[list[str], Param(description="only these sources (repeatable)")] = [],  # noqa: B006
-    since: Annotated[str | None, Param(pattern=DATE_PATTERN, description="on or after: YYYY-MM-DD, YYYY-MM or YYYY "
-                                                                  "(event date, else publication date)")] = None,
-    until: Annotated[str | None, Param(pattern=DATE_PATTERN, description="on or before: YYYY-MM-DD, YYYY-MM or YYYY")] = None,
-    lang: Annotated[Literal["en", "zh", ""] | None, Param(description="only this language (empty: any)")] = None,
-    city: Annotated[list[str], Param(description="involves this city (repeatable: any of them)")] = [],  # noqa: B006
-    pair: Annotated[str | None, Param(max_length=MAX_VALUE_CHARS,
-                                      description="a city pair that cooperates: 'Hong Kong,Shanghai'")] = None,
-    speaker: Annotated[str | None, Param(max_length=MAX_VALUE_CHARS, description="a speaker's name")] = None,
-    org: Annotated[str | None, Param(max_length=MAX_VALUE_CHARS,
-                                     description="an organiser or speaker affiliation (substring)")] = None,
-    type: Annotated[str | None, Param(max_length=40, description="event type: forum, symposium, ...")] = None,  # noqa: A002
-    topic: Annotated[str | None, Param(max_length=40, description="topic: trade, finance, talent, ...")] = None,
+    q: QText = "",
+    source: QSource = [],  # noqa: B006
+    since: QSince = None,
+    until: QUntil = None,
+    lang: QLang = None,
+    city: QCity = [],  # noqa: B006
+    pair: QPair = None,
+    speaker: QSpeaker = None,
+    org: QOrg = None,
+    type: QType = None,  # noqa: A002
+    topic: QTopic = None,
     events_only: Annotated[bool, Param(description="only event reports")] = False,
     sort: Annotated[Literal["relevance", "date", ""], Param(description="relevance (best match first; newest "
                                                                     "first without text) or date (newest first); empty: relevance")] = "relevance",
+    collapse: Annotated[bool | None, Param(description="one row per event: its best-matching report, with how many "
+                                                       "reports matched (default: on with events_only, else off)")] = None,
 ) -> Filters:
     """Parse and bound the search parameters of a request (a FastAPI dependency)."""
     filters = Filters(
@@ -186,12 +212,31 @@ def search_filters(
         until=check_date("until", until), lang=lang or None, city=check_values("city", city), pair=check_length("pair", pair),
         speaker=check_length("speaker", speaker), org=check_length("org", org), type=check_length("type", type),
         topic=check_length("topic", topic), events_only=events_only, sort=sort or "relevance",
+        collapse=None if collapse == events_only else collapse,
     )
     if filters.pair:
         parse_pair(filters.pair)
     if filters.since and filters.until and period_start(filters.since) > period_end(filters.until):
         raise BadParameter("since", f"{filters.since} is after until={filters.until}")
     return filters
+
+
+def event_filters(
+    q: QText = "",
+    source: QSource = [],  # noqa: B006
+    since: QSince = None,
+    until: QUntil = None,
+    lang: QLang = None,
+    city: QCity = [],  # noqa: B006
+    pair: QPair = None,
+    speaker: QSpeaker = None,
+    org: QOrg = None,
+    type: QType = None,  # noqa: A002
+    topic: QTopic = None,
+) -> Filters:
+    """Parse and bound the parameters of an event search (the search filters that apply to event records)."""
+    return search_filters(q=q, source=source, since=since, until=until, lang=lang, city=city, pair=pair,
+                          speaker=speaker, org=org, type=type, topic=topic)
 
 
 def check_window(limit: int, offset: int) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.models import Document
+from search.alerts.runner import AlertRunner
 from search.base import SearchBackend
 from search.text import name_words
 
@@ -49,6 +50,8 @@ class WebServices:
     ``source_figures`` returns one row per source with the figures of ``coopwatch stats`` (keys: source,
     documents, last_success, last_run, failures, empty_runs, warning). ``event_types`` and ``topics`` are
     the structurer's vocabularies: when given, a filter value outside them is refused as a bad request.
+    ``alerts`` runs watch rules over the same backend (rules file, alerts database, channels); without it
+    the watch-rule pages and routes answer that alerts are not set up.
     """
 
     backend: SearchBackend
@@ -58,3 +61,4 @@ class WebServices:
     event_types: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     store_label: str = ""
+    alerts: AlertRunner | None = None

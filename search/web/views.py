@@ -164,6 +164,9 @@ class Appearance:
     event_type: str | None
     event_name: str | None
     speaker: Speaker
+    source: str = ""
+    language: str | None = None
+    event_id: str | None = None
 
 
 @dataclass
@@ -196,7 +199,7 @@ def person_view(services: WebServices, key: str) -> PersonView:
         for speaker in doc.event.speakers:
             if speaker.name and fold(speaker.key or services.person_key(speaker.name)) == fold(key):
                 appearances.append(Appearance(doc.id, doc.title, doc.url, doc.date, doc.event.event_type,
-                                              doc.event.event_name, speaker))
+                                              doc.event.event_name, speaker, doc.source, doc.language, doc.event_id))
     if not appearances:
         raise NotFound(f"no event with a speaker whose person key is {key!r}")
     appearances.sort(key=lambda a: (a.date or "9999", a.report_title))
@@ -250,7 +253,7 @@ class PairsView:
 def pairs_view(services: WebServices, filters: Filters, period: str) -> PairsView:
     """Count event reports per city pair for the filters' date range, overall and per year or month."""
     check_filters(services, filters)
-    base = filters.changed(events_only=True).to_query(services.person_key, limit=0, facets=True)
+    base = filters.changed(events_only=True, collapse=False).to_query(services.person_key, limit=0, facets=True)
     overall = services.backend.search(base)
     periods = period_labels(overall.histogram, period)
     if len(periods) > MAX_PERIODS:

@@ -674,6 +674,8 @@ class BackendContract:
         assert backend.search(Query(text="renewal")).total == 3
         text = backend.search(Query(text="renewal", collapse=True))
         assert text.total == 3 and {h.event_id for h in text.hits} == {"evt-a", "evt-b", None}
+        newest = backend.search(Query(text="renewal", collapse=True, sort="date"))
+        assert [h.event_id for h in newest.hits] == ["evt-b", "evt-a", None]  # sort=date holds when collapsed
         page = backend.search(Query(collapse=True, limit=2, offset=2))
         assert page.total == 3 and len(page.hits) == 1
         assert keys_of(backend.search(Query(collapse=True, language="zh")), docs) == {"a_zh"}

@@ -37,7 +37,7 @@ def report(event_type: str, date: str, name: str, speakers: list[Speaker], citie
 
 
 def web_documents() -> dict[str, Document]:
-    """Return the web corpus: English and Chinese reports, two news items and one hostile report."""
+    """Return the web corpus: English and Chinese reports (two of one forum), two news items, one hostile report."""
     fan = "person:fan-gang"
     docs = {
         "en_forum": make_doc(
@@ -53,9 +53,9 @@ def web_documents() -> dict[str, Document]:
                          sessions=["Finance panel", "Talent panel"], theme="A new chapter")),
         "zh_forum": make_doc(
             "zh_forum", "第五届沪港合作论坛在上海举行",
-            "2024年4月15日，第五届沪港合作论坛在上海举行。中国经济体制改革研究会副会长樊纲发表主旨演讲。",
-            source="thinktank-c", language="zh", published="2024-04-16",
-            event=report("forum", "2024-04-15", "第五届沪港合作论坛",
+            "2024年3月8日，第五届沪港合作论坛在上海举行。中国经济体制改革研究会副会长樊纲发表主旨演讲。",
+            source="thinktank-c", language="zh", published="2024-03-11",
+            event=report("forum", "2024-03-08", "第五届沪港合作论坛",
                          [speaker("樊纲", fan, "副会长", "中国经济体制改革研究会", "keynote")],
                          ["Shanghai", "Hong Kong"], [["Hong Kong", "Shanghai"]], ["finance"], venue="上海")),
         "en_seminar": make_doc(
@@ -72,7 +72,6 @@ def web_documents() -> dict[str, Document]:
         "zh_news": make_doc("zh_news", "深圳发布一季度经济数据", "深圳市统计局日前发布一季度经济运行数据。",
                             source="thinktank-c", language="zh", published="2024-01-05"),
     }
-    docs["en_forum"].event_id = docs["zh_forum"].event_id = "event:shanghai-hong-kong-forum-2024"
     url = "https://thinktank-a.example.org/reports/hostile?<script>alert(7)</script>"
     docs["hostile"] = Document(
         id=doc_id(url), url=url, source="thinktank-a", language="en", published="2025-01-10",
@@ -110,20 +109,66 @@ def archive_page(archive_dir: Path, doc: Document, body: bytes) -> None:
         archive.write_page(page)
 
 
+def store_corpus(backend, docs: dict[str, Document]) -> None:
+    """Group the corpus into events as the indexing path does (event ids set in place), then index it."""
+    from coopwatch.grouping import assign_events
+
+    assign_events(backend, list(docs.values()))
+    backend.upsert(docs.values())
+    getattr(backend, "refresh", lambda: None)()
+
+
 @pytest.fixture(scope="module")
 def web_docs() -> dict[str, Document]:
     return web_documents()
 
 
+RULES = """\
+rules:
+  - name: shanghai-hong-kong
+    description: Any new event pairing Shanghai and Hong Kong
+    search: {pair: [Shanghai, Hong Kong], events_only: true}
+    channels: [hook]
+  - name: weekly-forums
+    search:
+      - {type: forum, lang: en}
+      - {text: 论坛}
+    channels: [staff-email]
+    mode: digest
+    period: weekly
+"""
+HOOK_SECRET = "s3cret-hook-token"
+
+
 @pytest.fixture(scope="module")
-def web_settings(tmp_path_factory, web_docs) -> Settings:
-    """Settings with a crawl state and an archive holding the hostile report's page."""
+def hook_server():
+    """A real webhook receiver on 127.0.0.1: /hook accepts, /broken answers 500."""
+    from tests.support.httpd import LocalServer, Response
+
+    with LocalServer({"/hook": Response(200, "ok"), "/broken": Response(500, "down")}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def web_settings(tmp_path_factory, web_docs, hook_server) -> Settings:
+    """Settings with a crawl state, an archive holding the hostile report's page, watch rules and channels.
+
+    Channels: ``hook`` (a JSON webhook whose URL holds a secret), ``broken`` (answers 500); ``staff-email`` is
+    named by a rule but not configured.
+    """
     root = tmp_path_factory.mktemp("web")
     record_crawl_state(root / "state.sqlite")
     archive_page(root / "warc", web_docs["en_forum"], b"<html><body><h1>Forum as fetched</h1></body></html>")
     archive_page(root / "warc", web_docs["hostile"], HOSTILE_ARCHIVE)
+    (root / "alerts.yaml").write_text(RULES, encoding="utf-8")
+    hook = hook_server.url("/hook").replace("http://", f"json://user:{HOOK_SECRET}@")
+    broken = hook_server.url("/broken").replace("http://", "json://")
+    (root / "channels.env").write_text(f"COOPWATCH_CHANNEL_HOOK={hook}\nCOOPWATCH_CHANNEL_BROKEN={broken}\n",
+                                       encoding="utf-8")
     return Settings.load(os.devnull, env={}, store=str(root / "store.sqlite"),
-                         state_path=str(root / "state.sqlite"), archive_dir=str(root / "warc"))
+                         state_path=str(root / "state.sqlite"), archive_dir=str(root / "warc"),
+                         alerts=str(root / "alerts.yaml"), alerts_env_file=str(root / "channels.env"),
+                         alerts_db=str(root / "alerts.sqlite"), alerts_backoff=0.0)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("es", marks=pytest.mark.es)])
@@ -133,7 +178,7 @@ def web_backend(request, web_settings, web_docs, tmp_path_factory):
         from search.sqlite import SQLiteBackend
 
         backend = SQLiteBackend(web_settings.store)
-        backend.upsert(web_docs.values())
+        store_corpus(backend, web_docs)
         yield backend
         backend.close()
         return
@@ -141,19 +186,25 @@ def web_backend(request, web_settings, web_docs, tmp_path_factory):
 
     make, cleanup = backend_factory(require_test_node(), str(tmp_path_factory.mktemp("es") / "dead.sqlite"))
     backend = make()
-    backend.upsert(web_docs.values())
-    backend.refresh()
+    store_corpus(backend, web_docs)
     yield backend
     cleanup()
 
 
 @pytest.fixture(scope="module")
-def client(web_backend, web_settings):
-    """A client of the app built as ``coopwatch serve`` builds it, over the module's backend."""
+def client(web_backend, web_settings, tmp_path_factory):
+    """A client of the app built as ``coopwatch serve`` builds it, over the module's backend.
+
+    Each backend gets its own alerts database. The client addresses the server as 127.0.0.1, as a browser on
+    this machine would (a server without an API key takes changes only there).
+    """
     from fastapi.testclient import TestClient
 
-    from coopwatch.serve import build_services
+    from coopwatch.serve import build_services, close_services
     from search.web import create_app
 
-    with TestClient(create_app(build_services(web_settings, web_backend))) as test_client:
+    settings = web_settings.model_copy(update={"alerts_db": str(tmp_path_factory.mktemp("alerts") / "alerts.sqlite")})
+    services = build_services(settings, web_backend)
+    with TestClient(create_app(services), base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
+    close_services(services)

@@ -2,8 +2,9 @@
 
 The demo sites and one hostile site are served on 127.0.0.1 and crawled into a temporary store, then
 `coopwatch serve` serves it. The tests search in English and Chinese, click a facet, read an event page's
-speakers table, open a person page and the cooperation view, and check that a crawled page full of script
-tags and event-handler attributes stays inert. Screenshots go to var/screenshots/.
+speakers table, open a person page and the cooperation view, fold results to one row per event and open an
+event record, save a search as a watch rule and see what the alert cycle sent, and check that a crawled page
+full of script tags and event-handler attributes stays inert. Screenshots go to var/screenshots/.
 Without Chromium the tests skip, except under CI=true, where they fail.
 """
 
@@ -12,13 +13,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from coopwatch.demo import DemoSites
+from coopwatch.demo import DEMO_DIR, DemoSites
 from coopwatch.run import run_crawl
 from ingest.settings import Settings
 from tests.support.httpd import LocalServer, Response
@@ -82,22 +84,49 @@ def crawl_demo(root: Path) -> Settings:
     return settings
 
 
+@dataclass
+class Served:
+    """The running server: its base URL, and the command line and environment its alert cycle uses."""
+
+    base: str
+    cli: list[str]
+    env: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """`coopwatch serve` over the crawled demo store; yields its base URL."""
-    settings = crawl_demo(tmp_path_factory.mktemp("browser"))
-    port = free_port()
-    env = {**os.environ, "COOPWATCH_STATE_PATH": settings.state_path, "COOPWATCH_ARCHIVE_DIR": settings.archive_dir}
+def hook():
+    """A real webhook receiver on 127.0.0.1, the ``hook`` channel's far end."""
+    with LocalServer({"/hook": Response(200, "ok")}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, hook):
+    """`coopwatch serve` over the crawled demo store, with the demo's watch rules and a ``hook`` channel."""
+    root = tmp_path_factory.mktemp("browser")
+    settings = crawl_demo(root)
+    rules = root / "alerts.yaml"
+    rules.write_text((DEMO_DIR / "alerts.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    env = {**os.environ, "COOPWATCH_STATE_PATH": settings.state_path, "COOPWATCH_ARCHIVE_DIR": settings.archive_dir,
+           "COOPWATCH_ALERTS": str(rules), "COOPWATCH_ALERTS_DB": str(root / "alerts.sqlite"),
+           "COOPWATCH_CHANNEL_HOOK": hook.url("/hook").replace("http://", "json://")}
     env.pop("COOPWATCH_API_KEY", None)
-    server = subprocess.Popen([sys.executable, "-m", "coopwatch.cli", "--store", settings.store, "serve", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cli = [sys.executable, "-m", "coopwatch.cli", "--store", settings.store]
+    port = free_port()
+    server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/healthz")
-        yield base
+        yield Served(base, cli, env)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def site(served) -> str:
+    return served.base
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +305,9 @@ def test_hostile_crawled_page_renders_inert(site, tab):
 def test_pages_fit_a_phone(browser, site):
     phone = Watched(browser, PHONE)
     try:
-        for url, name in (("/?q=沪港合作", "phone-search"), ("/cooperation", None), ("/sources", None)):
+        event = requests.get(site + "/api/events", params={"q": "urban renewal"}, timeout=10).json()["events"][0]
+        for url, name in (("/?q=沪港合作", "phone-search"), ("/cooperation", None), (event["links"]["page"], None),
+                          ("/rules", None), ("/sources", None)):
             phone.page.goto(site + url)
             overflow = phone.page.evaluate("document.documentElement.scrollWidth")
             assert overflow <= PHONE["width"], url
@@ -285,3 +316,56 @@ def test_pages_fit_a_phone(browser, site):
         assert phone.page.locator("table#sources").count() == 1 and phone.errors == []
     finally:
         phone.page.close()
+
+
+def test_results_fold_to_one_row_per_event_and_open_the_event_record(site, tab):
+    page = tab.page
+    page.goto(site + "/?pair=Hong+Kong%2CShanghai&events_only=true")
+    rows = page.locator("li.hit").count()
+    grouped = page.locator("li.hit .event-of a", has_text="2 matching reports of this event")
+    assert grouped.count() == 1  # the urban-renewal symposium, reported in English and in Chinese
+    page.click("#group-toggle")
+    page.wait_for_url("**collapse=false**")
+    assert page.locator("li.hit").count() == rows + 1 and query_of(page.url)["collapse"] == ["false"]
+    page.go_back()
+    page.wait_for_selector("li.hit .event-of a")
+    page.locator("li.hit .event-of a", has_text="2 matching reports of this event").click()
+    page.wait_for_selector("article.event")
+    event_id = page.url.rsplit("/", 1)[-1]
+    record = requests.get(f"{site}/api/events/{event_id}", timeout=10).json()
+    assert page.text_content("#event-status").strip() == record["status"] == "held"
+    assert [row[:3] for row in speakers_table(page)] == [[s["name"] + (f" ({' / '.join(s['aka'])})" if s["aka"] else ""),
+                                                          s["title"] or "", s["affiliation"] or ""]
+                                                         for s in record["speakers"]]
+    reports = page.locator("#reports tbody tr")
+    assert reports.count() == 2 and sorted(reports.locator("td:nth-child(4)").all_inner_texts()) == ["en", "zh"]
+    assert "joined:" in page.inner_text("#reports")  # why the second report is part of this event
+    tab.shot("event-record")
+    assert tab.errors == []
+
+
+def test_watch_this_search_saves_a_rule_that_the_alert_cycle_runs(served, tab, hook):
+    page = tab.page
+    page.goto(served.base + "/?pair=Hong+Kong%2CShanghai&events_only=true")
+    page.locator("details.watch summary").click()
+    page.fill("details.watch input[name=name]", "hk-shanghai-events")
+    page.select_option("details.watch select[name=channel]", "hook")
+    tab.shot("watch-this-search")
+    page.locator("details.watch button[type=submit]").click()
+    page.wait_for_url("**/rules/hk-shanghai-events?saved=1")
+    assert page.locator("#saved").is_visible()
+    assert page.locator("section.preview figure.message").count() >= 1  # what a run would send now, rendered
+    page.goto(served.base + "/rules")
+    row = page.locator("#rules tr[data-rule=hk-shanghai-events]")
+    assert row.locator("td.searches a").get_attribute("href") == "/?pair=Hong+Kong%2CShanghai&events_only=true"
+    assert "hook (COOPWATCH_CHANNEL_HOOK: json://…)" in row.inner_text() and "never" in row.inner_text()
+    run = subprocess.run([*served.cli, "alerts", "run", "--rule", "hk-shanghai-events"], env=served.env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    page.reload()
+    sent = int(row.locator("td[data-count=sent]").inner_text())
+    assert sent >= 1 and sent == len(hook.requests_for("/hook"))
+    assert "hook: sent" in page.inner_text("#alerts")
+    tab.shot("rules")
+    tab.inert()
+    assert tab.errors == []

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,7 +27,8 @@ KEY = "k3y-for-tests-0123456789"
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings.load(os.devnull, env={}, store=str(tmp_path / "store.sqlite"),
-                         state_path=str(tmp_path / "state.sqlite"), archive_dir=str(tmp_path / "warc"))
+                         state_path=str(tmp_path / "state.sqlite"), archive_dir=str(tmp_path / "warc"),
+                         alerts_db=str(tmp_path / "alerts.sqlite"), alerts=str(tmp_path / "alerts.yaml"))
 
 
 @pytest.fixture
@@ -68,6 +70,43 @@ def test_browser_signs_in_once_and_keeps_the_key_in_an_httponly_cookie(settings,
     assert client.get("/sources").status_code == 200
     elsewhere = client.post("/login", data={"key": KEY, "next": "//evil.example.org/"})
     assert elsewhere.headers["location"] == "/"  # never a redirect off the site
+
+
+def test_saving_a_rule_needs_the_key_too_and_then_any_host_name(settings, store):
+    client = app_client(settings, store, api_key=KEY)
+    body = {"name": "hk", "search": {"q": "Hong Kong"}, "channels": ["console"]}
+    assert client.post("/api/rules", json=body).status_code == 401
+    assert client.post("/rules", data={"name": "hk", "channel": "console", "q": "x"}).status_code == 401
+    assert client.delete("/api/rules/hk").status_code == 401
+    saved = client.post("/api/rules", json=body, headers={"X-API-Key": KEY})  # a public name (testserver): the key is the guard
+    assert saved.status_code == 201 and saved.json()["channels"][0]["shown"] == "console (standard output)"
+    signed_in = TestClient(client.app, follow_redirects=False, cookies={"coopwatch_key": KEY})
+    cross_site = signed_in.delete("/api/rules/hk", headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross_site.status_code == 403  # a signed-in browser is still protected from other sites
+    assert signed_in.delete("/api/rules/hk", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+
+
+def test_a_broken_rules_file_is_shown_and_blocks_saving_but_not_reading(settings, store):
+    Path(settings.alerts_path()).write_text("rules:\n  - name: x\n    search: {text: a}\n    chanels: [console]\n",
+                                            encoding="utf-8")
+    client = app_client(settings, store)
+    local = {"Host": "127.0.0.1:8000"}
+    listing = client.get("/api/rules").json()
+    assert listing["rules"] == [] and "alerts.yaml:2: rule 'x': key 'channels' is required" in listing["problem"]
+    assert "alerts.yaml:2" in client.get("/rules").text
+    body = {"name": "hk", "search": {"q": "Hong Kong"}, "channels": ["console"]}
+    refused = client.post("/api/rules", json=body, headers=local)
+    assert refused.status_code == 409 and "rules file must be fixed" in refused.json()["error"]["message"]
+
+
+def test_without_alerts_the_rule_routes_say_so(settings, store):
+    services = build_services(settings, store)
+    services.alerts.store.close()
+    services.alerts = None
+    client = TestClient(create_app(services))
+    response = client.get("/api/rules")
+    assert response.status_code == 404 and "alerts are not set up" in response.json()["error"]["message"]
+    assert "Watch rules" not in client.get("/").text and "Watch this search" not in client.get("/?q=x").text
 
 
 def test_openapi_documents_the_key_when_one_is_set(settings, store):
@@ -142,7 +181,8 @@ def free_port() -> int:
 def test_coopwatch_serve_answers_over_http_and_stops(settings, store):
     store.upsert([make_doc("one", "Ningbo port alliance", "Ningbo and Zhoushan share a port.")])
     port = free_port()
-    env = {**os.environ, "COOPWATCH_STATE_PATH": settings.state_path, "COOPWATCH_ARCHIVE_DIR": settings.archive_dir}
+    env = {**os.environ, "COOPWATCH_STATE_PATH": settings.state_path, "COOPWATCH_ARCHIVE_DIR": settings.archive_dir,
+           "COOPWATCH_ALERTS_DB": settings.alerts_db, "COOPWATCH_ALERTS": settings.alerts_path()}
     server = subprocess.Popen([sys.executable, "-m", "coopwatch.cli", "--store", settings.store, "serve",
                                "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
