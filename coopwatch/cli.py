@@ -101,11 +101,15 @@ def add_filters(p: argparse.ArgumentParser) -> None:
                                                   "event date, else publication date)")
     p.add_argument("--until", type=iso_date, help="on or before this date (YYYY-MM-DD, YYYY-MM or YYYY)")
     p.add_argument("--lang", choices=["en", "zh"], help="only this language")
-    p.add_argument("--city", action="append", default=[], help="involves this city (English name, repeatable)")
-    p.add_argument("--pair", help='city pair that cooperates, e.g. "Hong Kong,Shanghai"')
-    p.add_argument("--speaker", help="a speaker's name, e.g. \"Fan Gang\"")
+    p.add_argument("--city", action="append", default=[],
+                   help="involves this city, in English or Chinese (Macao, 澳门, 澳門; repeatable)")
+    p.add_argument("--pair", help='city pair that cooperates: "Hong Kong,Shanghai", "Hong Kong|Shanghai" '
+                                  '(as --facets prints it), "上海,香港" or "沪港"')
+    p.add_argument("--speaker", help="a speaker's name, in any script; also finds the person's other names "
+                                     "that the registry knows (e.g. \"Fan Gang\" = 樊纲)")
     p.add_argument("--org", help="an organiser or speaker affiliation (substring)")
-    p.add_argument("--type", dest="event_type", help="event type: symposium, forum, seminar, conference, ...")
+    p.add_argument("--type", dest="event_type", help="event type: symposium, forum, seminar, conference, ... "
+                                                     "or a Chinese word for one (研讨会, 论坛)")
     p.add_argument("--topic", help="topic from the vocabulary: trade, finance, talent, technology, ...")
     p.add_argument("--events-only", action="store_true", help="only event reports")
     p.add_argument("--limit", type=count, default=10, help="results per page (default 10)")
@@ -260,28 +264,21 @@ def _print_crawl_summary(summaries) -> None:
 
 
 def build_query(args: argparse.Namespace):
+    """Build the search query of the command line, normalised through the vocabularies (澳门 = Macao ...)."""
+    from ingest.vocabulary import load_vocabulary
     from search.base import Query
+    from search.normalise import QueryError, normalise_query, parse_pair
 
-    pair = None
-    if args.pair:
-        parts = [p.strip() for p in args.pair.split(",") if p.strip()]
-        if len(parts) != 2:
-            raise ConfigError(f'--pair {args.pair!r}: expected two places separated by a comma, e.g. "Hong Kong,Shanghai"')
-        pair = tuple(sorted(parts))
-    return Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
-                 cities=args.city, pair=pair, speaker=args.speaker, speaker_key=speaker_key_of(args.speaker),
-                 org=args.org, event_type=args.event_type, topic=args.topic, events_only=args.events_only,
-                 limit=args.limit, offset=args.offset, facets=getattr(args, "facets", False),
-                 collapse=getattr(args, "collapse", False))
-
-
-def speaker_key_of(name: str | None) -> str | None:
-    """Return the registry key the structurer gives this name (the same person however written)."""
-    if not name:
-        return None
-    from ingest.structure import person_key
-
-    return person_key(name) or None
+    vocabulary = load_vocabulary()
+    try:
+        pair = parse_pair(args.pair, vocabulary) if args.pair else None
+    except QueryError as exc:
+        raise ConfigError(f"--{exc}") from None
+    query = Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
+                  cities=args.city, pair=pair, speaker=args.speaker, org=args.org, event_type=args.event_type,
+                  topic=args.topic, events_only=args.events_only, limit=args.limit, offset=args.offset,
+                  facets=getattr(args, "facets", False), collapse=getattr(args, "collapse", False))
+    return normalise_query(query, vocabulary)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

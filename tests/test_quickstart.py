@@ -49,7 +49,8 @@ def search_json(query, cwd, env, *extra):
 def demo_runs(tmp_path_factory):
     """Run the quick-start job twice in a fresh directory; return (first, second, cwd, env, base)."""
     cwd = tmp_path_factory.mktemp("quickstart")
-    env = {**os.environ, "COOPWATCH_DEMO_PORT_BASE": str(free_port_base()), "COLUMNS": "200"}
+    env = {**os.environ, "COOPWATCH_DEMO_PORT_BASE": str(free_port_base()), "COLUMNS": "200",
+           "COOPWATCH_PEOPLE": str(ROOT / "demo" / "people.yaml")}  # the default, demo/people.yaml, is cwd-relative
     env.pop("COOPWATCH_STORE", None)
     first = run(["coopwatch.quickstart"], cwd, env)
     second = run(["coopwatch.quickstart"], cwd, env)
@@ -95,11 +96,12 @@ def test_search_hong_kong_returns_the_hong_kong_event_reports(demo_runs):
     assert expected and expected <= urls
 
 
-def test_chinese_query_returns_the_shanghai_hong_kong_report(demo_runs):
+def test_chinese_query_returns_the_shanghai_hong_kong_reports_in_both_languages(demo_runs):
     _, _, cwd, env = demo_runs
-    hits = search_json("沪港", cwd, env)["results"]
-    assert any(h["url"].endswith("/xwdt/202511/t20251119_4188.html") for h in hits)
-    assert all(h["language"] == "zh" for h in hits)
+    hits = search_json("沪港", cwd, env)["results"]  # as a user runs it
+    paths = [h["url"].split("/", 3)[3] for h in hits]
+    assert {"xwdt/202511/t20251119_4188.html", "news/2025/shanghai-hong-kong-urban-renewal-symposium.html"} <= set(paths)
+    assert search_json("滬港", cwd, env)["results"] == hits  # traditional script: the same results
     gbk = search_json("沪澳", cwd, env)["results"]  # the GBK-encoded page, decoded correctly
     assert any(h["url"].endswith("/xwdt/202412/t20241210_4052.html") for h in gbk)
 
@@ -127,6 +129,60 @@ def test_structured_filters_find_the_demo_events(demo_runs):
     assert forums and all(h["event_type"] == "forum" for h in forums)
     macao = search_json("", cwd, env, "--city", "Macao", "--events-only", "--lang", "en")["results"]
     assert macao and all("Macao" in h["cities"] and h["language"] == "en" for h in macao)
+
+
+@pytest.fixture
+def searcher(demo_runs, capsys, monkeypatch):
+    """Return a function running `coopwatch search ... --json` on the demo store in this process (quicker)."""
+    from coopwatch.cli import main
+
+    _, _, cwd, env = demo_runs
+    monkeypatch.setenv("COOPWATCH_PEOPLE", env["COOPWATCH_PEOPLE"])
+
+    def search(query, *options):
+        capsys.readouterr()
+        assert main(["--store", str(Path(cwd) / "var" / "coopwatch.sqlite"), "search", query, "--json",
+                     "--limit", "50", *options]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    return search
+
+
+def paths_of(search, query, *options):
+    return {h["url"].split("/", 3)[3] for h in search(query, *options)["results"]}
+
+
+def test_chinese_filters_find_what_english_ones_do(searcher):
+    macao = paths_of(searcher, "", "--city", "Macao")
+    assert macao and paths_of(searcher, "", "--city", "澳门") == macao == paths_of(searcher, "", "--city", "澳門")
+    pair = paths_of(searcher, "", "--pair", "Hong Kong,Shanghai")
+    assert pair >= {"news/2025/shanghai-hong-kong-urban-renewal-symposium.html", "xwdt/202511/t20251119_4188.html"}
+    for typed in ("上海,香港", "Hong Kong|Shanghai", "沪港"):
+        assert paths_of(searcher, "", "--pair", typed) == pair, typed
+    symposia = paths_of(searcher, "", "--type", "symposium")
+    assert len(symposia) >= 2 and paths_of(searcher, "", "--type", "研讨会") == symposia
+
+
+def test_facet_pair_as_printed_is_accepted(searcher):
+    facets = searcher("", "--facets")["facets"]["city_pair"]
+    printed, count = facets[0]
+    assert "|" in printed and len(paths_of(searcher, "", "--pair", printed)) == count
+
+
+def test_place_names_find_reports_in_both_languages(searcher):
+    chinese, english = paths_of(searcher, "上海"), paths_of(searcher, "Shanghai")
+    assert chinese == english
+    assert "news/2025/shanghai-hong-kong-urban-renewal-symposium.html" in chinese  # English, says "Shanghai"
+    assert "xwdt/202511/t20251119_4188.html" in english  # Chinese, says 上海
+
+
+def test_every_name_of_a_demo_person_finds_the_same_reports(searcher):
+    from ingest.vocabulary import read_people_file
+
+    for names in read_people_file(ROOT / "demo" / "people.yaml"):
+        found = [searcher("", "--speaker", name)["results"] for name in names]
+        assert all(hits == found[0] for hits in found), names
+        assert {h["language"] for h in found[0]} == {"en", "zh"}, names  # each is named in both languages
 
 
 def test_show_stats_and_reprocess_commands(demo_runs):
