@@ -76,6 +76,34 @@ def test_first_run_exits_0_and_indexes_the_demo_sites(demo_runs):
     assert (Path(cwd) / "var" / "coopwatch.sqlite").exists()
 
 
+def test_first_run_explains_the_deliberate_failures_and_lists_the_new_events(demo_runs):
+    first, _, _, _ = demo_runs
+    out = " ".join(first.stdout.split())  # the table wraps long lines on narrow terminals
+    assert "harbour: 1 page(s) not stored (robots 1)" in out
+    assert "/private/2025/board-retreat-notes.html robots: disallowed - the site's robots.txt disallows it" in out
+    assert "/en/news/2026/annual-report-2025.html http: 404 - " in out and "the page is gone" in out
+    assert "/en/news/2025/gallery-gba-data-seminar.html extract: " in out and "no article text" in out
+    events = [a for a in ARTICLES if a["kind"] == "event"]
+    assert f"new event reports ({len(events)}):" in out
+    ids = {}
+    for line in first.stdout.splitlines():
+        parts = line.split(maxsplit=2)
+        if len(parts) == 3 and len(parts[0]) == 12 and parts[1] in ("harbour", "donghai", "pearl"):
+            ids[parts[2].strip()] = parts[0]
+    assert set(ids) == {a["title"] for a in events}
+
+
+def test_demo_sites_fall_back_to_free_ports_when_8701_is_taken():
+    from coopwatch.demo import DemoSites, first_free_sites, port_base_of
+
+    taken, free = free_port_base(), free_port_base()
+    with DemoSites(port_base=taken):  # someone else holds the preferred ports
+        with first_free_sites((taken, free)) as sites:
+            assert port_base_of(sites) == free  # a fixed fallback: the same ids on the next run
+        with first_free_sites((taken,)) as sites:
+            assert port_base_of(sites) not in (0, taken)  # no fixed base free: ephemeral ports
+
+
 def test_second_run_fetches_nothing_again_and_writes_no_duplicates(demo_runs):
     first, second, cwd, env = demo_runs
     assert second.returncode == 0, second.stderr
