@@ -1,4 +1,5 @@
-"""coopwatch search: backends behind one interface, the query model, alerts, API and web page."""
+"""coopwatch search: the backends behind one interface (SQLite FTS5, Elasticsearch), the query model, query
+normalisation through the place, person and event-type vocabularies, and reindexing between stores."""
 
 from __future__ import annotations
 
