@@ -29,7 +29,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(PIP) install $(PIP_FLAGS) -e '.[dev]'
-	@touch $@ $(VENV)/.core
+	@touch $@ $(VENV)/.core $(VENV)/.airflow
 
 $(VENV)/.airflow: pyproject.toml | $(BIN)/python
 	$(PIP) install $(PIP_FLAGS) -e '.[airflow]'

@@ -1,0 +1,374 @@
+"""`make airflow` / `make airflow-stop`: a local Airflow 3 that crawls the demo sites, and stopping all of it.
+
+``python -m coopwatch.airflow_local start`` serves the demo sites (like ``make run``; or crawls ``--sources
+FILE``), migrates the metadata database, starts the api-server, scheduler, dag-processor and triggerer in
+the background, bound to 127.0.0.1 and with a parallelism fit for a small machine, waits until the API
+reports every component healthy, and prints where to log in. The crawl DAGs start unpaused, so each
+source is crawled at once and then on its schedule, into the same store as the CLI's.
+
+``stop`` stops every process ``start`` started and every process those started: each was started in a
+session of its own, and carries a marker in its environment, so a worker is found even when it lost its
+parent or left the session (and the api-server, whose process title overwrites its environment, by its
+session). SIGTERM first, SIGKILL after a grace period. ``status`` says what runs.
+
+Everything lives in the Airflow home (default ``var/airflow``): airflow.cfg, airflow.db, logs/, the
+generated admin password, run.json (what runs) and env.sh (``. var/airflow/env.sh`` sets up a shell for
+the ``airflow`` CLI on this installation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+MARKER = "COOPWATCH_AIRFLOW_RUN"  # in the environment of every process a start launched
+PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+DEFAULT_PORT = 8080
+STOP_GRACE = 20.0  # seconds between SIGTERM and SIGKILL
+
+
+class LaunchError(RuntimeError):
+    """Airflow could not be started; the message says why and where the log is."""
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+
+def parallelism() -> int:
+    """Return how many tasks run at once: the cores, at least 2 and at most 4 (Airflow's default is 32)."""
+    return min(4, max(2, os.cpu_count() or 2))
+
+
+def free_port(preferred: int) -> int:
+    """Return the preferred port when nothing listens on it, else a free one."""
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise LaunchError("no free port on 127.0.0.1")
+
+
+def airflow_env(home: Path, port: int, sources: Path, demo: bool, marker: str) -> dict[str, str]:
+    """Return the environment of every Airflow process: its configuration and coopwatch's settings."""
+    var = ROOT / "var"
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": str(parallelism()),
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # the components start `airflow` by name
+        "COOPWATCH_SOURCES": str(sources),
+        "COOPWATCH_STORE": os.environ.get("COOPWATCH_STORE") or str(var / "coopwatch.sqlite"),
+        "COOPWATCH_STATE_PATH": os.environ.get("COOPWATCH_STATE_PATH") or str(var / "crawl-state.sqlite"),
+        "COOPWATCH_ARCHIVE_DIR": os.environ.get("COOPWATCH_ARCHIVE_DIR") or str(var / "warc"),
+        MARKER: marker,
+    }
+    if demo:  # the demo sites listen on 127.0.0.1, which the private-address guard refuses unless allowed
+        env |= {"COOPWATCH_ALLOW_HOSTS": "127.0.0.1", "COOPWATCH_MIN_DELAY": "0.05"}
+    return env
+
+
+def write_env_file(home: Path, env: dict[str, str]) -> Path:
+    """Write env.sh: the settings a shell needs to run the `airflow` CLI against this installation."""
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in env.items() if name != MARKER]
+    path = home / "env.sh"
+    path.write_text("# . this file, then: airflow dags list\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- processes
+
+
+def spawn(name: str, args: list[str], env: dict[str, str], logs: Path) -> int:
+    """Start a background process in its own session, output to logs/<name>.log; return its pid."""
+    log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it open
+    try:
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   cwd=ROOT, start_new_session=True)
+    finally:
+        log.close()
+    return process.pid
+
+
+def our_processes(state: dict) -> list[int]:
+    """Return the live processes of a run: in the session of a process it started, or carrying its marker."""
+    sessions = set(state["pids"].values())  # each was started as the leader of a new session
+    needle = f"{MARKER}={state['marker']}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if is_zombie(entry):
+                continue
+            if session_of(entry) in sessions or needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
+
+
+def proc_stat(proc: Path) -> list[str]:
+    """Return the fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, session, ...)."""
+    return (proc / "stat").read_text().rsplit(")", 1)[1].split()
+
+
+def session_of(proc: Path) -> int | None:
+    """Return the session id of a process, or None when it is gone."""
+    try:
+        return int(proc_stat(proc)[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def is_zombie(proc: Path) -> bool:
+    """Tell whether a /proc entry is a process that has exited but not been reaped."""
+    return proc_stat(proc)[0] == "Z"
+
+
+def signal_all(pids: list[int], signum: int) -> None:
+    """Send a signal to each process, skipping those already gone."""
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def reap_children() -> None:
+    """Collect exited children of this process, so they do not linger as zombies."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+# ---------------------------------------------------------------------------------------------- start
+
+
+def start(home: Path, port: int, sources: Path | None, timeout: float) -> int:
+    """Start everything (unless it runs already), wait until it is healthy, print where to log in."""
+    state = read_state(home)
+    if state and our_processes(state):
+        print(f"Airflow already runs from {home} (make airflow-stop stops it)")
+        print_welcome(home, state)
+        return 0
+    home.mkdir(parents=True, exist_ok=True)
+    logs = home / "logs"
+    logs.mkdir(exist_ok=True)
+    marker = f"{home}#{uuid.uuid4().hex[:12]}"
+    state = {"marker": marker, "home": str(home), "pids": {}, "port": free_port(port)}
+    write_state(home, state)  # before anything starts, so that a stop always finds what did
+    try:
+        launch(home, state, sources, logs, timeout)
+    except (LaunchError, KeyboardInterrupt) as exc:
+        print(f"error: {exc}" if isinstance(exc, LaunchError) else "interrupted", file=sys.stderr)
+        stop(home, quiet=True)
+        return 1
+    print_welcome(home, state)
+    return 0
+
+
+def launch(home: Path, state: dict, sources: Path | None, logs: Path, timeout: float) -> None:
+    """Serve the demo sites when no sources are given, migrate the database, start the four components."""
+    demo = sources is None
+    if demo:
+        sources = home / "demo-sources.yaml"
+        sources.unlink(missing_ok=True)
+        env = {**os.environ, **airflow_env(home, state["port"], sources, True, state["marker"])}
+        state["pids"]["demo-sites"] = spawn("demo-sites", [sys.executable, "-m", "coopwatch.demo", "serve",
+                                                           "--port-base", "auto", "--write-sources", str(sources)],
+                                            env, logs)
+        write_state(home, state)
+        wait_for(lambda: sources.exists(), 30, "the demo sites to start", logs / "demo-sites.log")
+        state["demo_sites"] = [line.split()[1] for line in (logs / "demo-sites.log").read_text().splitlines()
+                               if line.startswith(("harbour", "donghai", "pearl"))][-3:]
+    settings = airflow_env(home, state["port"], sources, demo, state["marker"])
+    env = {**os.environ, **settings}
+    state["sources"] = str(sources)
+    write_env_file(home, settings)
+    print(f"Airflow home {home}: migrating the metadata database ...", flush=True)
+    migrate = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, cwd=ROOT, capture_output=True,
+                             text=True)
+    (logs / "db-migrate.log").write_text(migrate.stdout + migrate.stderr, encoding="utf-8")
+    if migrate.returncode != 0:
+        raise LaunchError(f"airflow db migrate failed; see {logs / 'db-migrate.log'}:\n{tail(migrate.stderr)}")
+    for name in COMPONENTS:
+        state["pids"][name] = spawn(name, [str(BIN / "airflow"), name], env, logs)
+    write_state(home, state)
+    print(f"starting {', '.join(COMPONENTS)} on 127.0.0.1:{state['port']} ...", flush=True)
+    wait_until_healthy(state, timeout, logs)
+
+
+def wait_until_healthy(state: dict, timeout: float, logs: Path) -> None:
+    """Wait until the API answers and reports every component healthy; fail early when a component exits."""
+    url = f"http://127.0.0.1:{state['port']}/api/v2/monitor/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reap_children()
+        for name, pid in state["pids"].items():
+            if not alive(pid):
+                raise LaunchError(f"the {name} exited; last lines of {logs / (name + '.log')}:\n"
+                                  f"{tail((logs / (name + '.log')).read_text(errors='replace'))}")
+        if all_healthy(url):
+            return
+        time.sleep(2)
+    raise LaunchError(f"Airflow did not report healthy within {timeout:.0f} s; see the logs in {logs}")
+
+
+def all_healthy(url: str) -> bool:
+    """Tell whether the health endpoint reports every component healthy."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            health = json.load(response)
+    except (OSError, ValueError):
+        return False
+    parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+    return all((health.get(part) or {}).get("status") == "healthy" for part in parts)
+
+
+def wait_for(condition, timeout: float, what: str, log: Path) -> None:
+    """Wait until condition() holds, or fail naming what did not happen and its log."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise LaunchError(f"timed out waiting for {what}; see {log}:\n{tail(log.read_text(errors='replace'))}")
+        time.sleep(0.2)
+
+
+def alive(pid: int) -> bool:
+    """Tell whether a process runs (and is not a zombie)."""
+    try:
+        return not is_zombie(Path("/proc") / str(pid))
+    except (OSError, IndexError):
+        return False
+
+
+def tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def print_welcome(home: Path, state: dict) -> None:
+    """Print where to log in, what runs and how to stop it."""
+    from ingest.sources import load_sources
+
+    base = f"http://127.0.0.1:{state['port']}"
+    dags = [f"coopwatch_crawl_{s.name}" for s in load_sources(state["sources"])] + ["coopwatch_maintenance"]
+    print(f"\nAirflow is running: {base}  (api-server, scheduler, dag-processor, triggerer; "
+          f"{parallelism()} tasks at a time; bound to 127.0.0.1)")
+    print(f"  log in as admin; the password is in {home / PASSWORD_FILE}")
+    print(f"  DAGs, unpaused (each crawls now, then on its schedule): {', '.join(dags)}")
+    if state.get("demo_sites"):
+        print(f"  demo sites: {', '.join(state['demo_sites'])}; sources {state['sources']}")
+    print(f"  the airflow CLI here: . {home / 'env.sh'} && airflow dags list")
+    print(f"  logs: {home / 'logs'}/   stop all of it: make airflow-stop")
+
+
+# ---------------------------------------------------------------------------------------------- stop
+
+
+def stop(home: Path, quiet: bool = False) -> int:
+    """Stop every process of the run recorded in the home: SIGTERM, then SIGKILL what is left."""
+    state = read_state(home)
+    if state is None:
+        if not quiet:
+            print(f"Airflow is not running from {home}")
+        return 0
+    pids = our_processes(state)
+    if pids:
+        signal_all(pids, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        while time.monotonic() < deadline and our_processes(state):
+            reap_children()
+            time.sleep(0.5)
+        signal_all(our_processes(state), signal.SIGKILL)
+        time.sleep(0.5)
+        reap_children()
+    left = our_processes(state)
+    if not left:
+        (home / "run.json").unlink(missing_ok=True)
+    if left:
+        print(f"error: processes {left} did not stop", file=sys.stderr)
+        return 1
+    if not quiet:
+        print(f"stopped Airflow and the demo sites ({len(pids)} processes)")
+    return 0
+
+
+def status(home: Path) -> int:
+    """Print what runs; exit 3 when nothing does."""
+    state = read_state(home)
+    pids = our_processes(state) if state else []
+    if not pids:
+        print(f"Airflow is not running from {home}")
+        return 3
+    running = [name for name, pid in state["pids"].items() if alive(pid)]
+    print(f"Airflow runs from {home}: {', '.join(running)} ({len(pids)} processes) at http://127.0.0.1:{state['port']}")
+    return 0
+
+
+def read_state(home: Path) -> dict | None:
+    path = home / "run.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_state(home: Path, state: dict) -> None:
+    path = home / "run.json"
+    path.with_suffix(".tmp").write_text(json.dumps(state, indent=2), encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
+
+
+# ---------------------------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coopwatch.airflow_local", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=("start", "stop", "status"))
+    parser.add_argument("--home", default=os.environ.get("COOPWATCH_AIRFLOW_HOME", str(ROOT / "var" / "airflow")),
+                        help="the Airflow home (default var/airflow, or COOPWATCH_AIRFLOW_HOME)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("COOPWATCH_AIRFLOW_PORT", DEFAULT_PORT)),
+                        help="API server port (default 8080, or a free one when 8080 is taken)")
+    parser.add_argument("--sources", help="crawl this sources file instead of serving the demo sites")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for a healthy Airflow (300)")
+    args = parser.parse_args(argv)
+    home = Path(args.home).resolve()
+    if args.command == "start":
+        if not (BIN / "airflow").exists():
+            print("error: Airflow is not installed in this environment: make airflow installs it "
+                  "(pip install -e '.[airflow]')", file=sys.stderr)
+            return 2
+        sources = Path(args.sources).resolve() if args.sources else None
+        return start(home, args.port, sources, args.timeout)
+    return stop(home) if args.command == "stop" else status(home)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
