@@ -32,6 +32,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from coopwatch.demo import REGISTRY_ENV, use_demo_registry
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -89,6 +91,9 @@ def airflow_env(home: Path, port: int, sources: Path, demo: bool, marker: str) -
     }
     if demo:  # the demo sites listen on 127.0.0.1, which the private-address guard refuses unless allowed
         env |= {"COOPWATCH_ALLOW_HOSTS": "127.0.0.1", "COOPWATCH_MIN_DELAY": "0.05"}
+        registry = {k: v for k, v in os.environ.items() if k == REGISTRY_ENV}
+        use_demo_registry(registry)  # the user's registry folder, else the demo's
+        env |= registry
     return env
 
 

@@ -206,6 +206,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # run as the coopwatch command (not called by code that set up its own environment)
+        from coopwatch.demo import use_demo_registry
+
+        use_demo_registry()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

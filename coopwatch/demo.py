@@ -24,6 +24,7 @@ site's origin. Tests can inject failures with :meth:`DemoSites.fail`.
 from __future__ import annotations
 
 import argparse
+import os
 import gzip
 import hashlib
 import re
@@ -43,6 +44,8 @@ SITES_DIR = DEMO_DIR / "sites"
 SOURCES_TEMPLATE = DEMO_DIR / "sources.template.yaml"
 ORIGIN_PLACEHOLDER = b"{{ORIGIN}}"
 DEFAULT_PORT_BASE = 8701
+DEMO_REGISTRY = DEMO_DIR / "registries"  # the demo's invented people, registered under all their names
+REGISTRY_ENV = "COOPWATCH_REGISTRY_DIR"
 
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -396,6 +399,16 @@ class DemoSites:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def use_demo_registry(env=os.environ) -> None:
+    """Add the demo's registry files (demo/registries) to the structurer's, unless COOPWATCH_REGISTRY_DIR is set.
+
+    So in a checkout the demo's people are one person under each of their names. Outside a checkout there is
+    no demo folder and nothing changes; a deployment names its own folder in COOPWATCH_REGISTRY_DIR.
+    """
+    if REGISTRY_ENV not in env and DEMO_REGISTRY.is_dir():
+        env[REGISTRY_ENV] = str(DEMO_REGISTRY)
 
 
 def check_sites_dir(root: Path, sites: tuple[str, ...] | list[str]) -> None:

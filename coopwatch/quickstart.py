@@ -18,6 +18,9 @@ DEMO_QUERIES = ("Hong Kong", "沪港")
 
 
 def main() -> int:
+    from coopwatch.demo import use_demo_registry
+
+    use_demo_registry()  # the demo's people: one person under each of their names
     var = Path(os.environ.get("COOPWATCH_VAR", "var"))
     try:
         sites = open_sites(os.environ.get("COOPWATCH_DEMO_PORT_BASE"))

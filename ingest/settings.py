@@ -21,7 +21,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-DEFAULT_PEOPLE_FILE = "demo/people.yaml"  # the demo sites' invented people; ignored when absent
 DEFAULT_USER_AGENT = "coopwatch/0.1 (event-report research crawler; set COOPWATCH_USER_AGENT to add your contact)"
 
 

@@ -1,5 +1,6 @@
 """coopwatch search: the backends behind one interface (SQLite FTS5, Elasticsearch), the query model, query
-normalisation through the place, person and event-type vocabularies, and reindexing between stores."""
+normalisation through the place, person and event-type vocabularies, reindexing between stores, and alerts
+(``search.alerts``: watch rules, an outbox, delivery)."""
 
 from __future__ import annotations
 

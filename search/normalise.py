@@ -5,7 +5,7 @@ Shared by every front end (CLI, web API): ``normalise_query(Query(...))`` return
 - Filters: ``cities`` and ``pair`` become the canonical place names the structurer stores (澳门, 澳門, Macau ->
   Macao; ``"上海,香港"``, ``"Hong Kong|Shanghai"`` as the facets print it, or the compound ``"沪港"``); the event
   type becomes the structurer's type (研讨会 -> symposium); a speaker also matches the registry keys of
-  every other name of that person (方志强 = Albert Fong Chi-keung when a people file says so).
+  every other name of that person (方志强 = Albert Fong Chi-keung when a registry file says so).
 - Text: a typed name of a place, person or event type also matches its other names in both languages
   (上海 -> 上海 or Shanghai; Hong Kong -> Hong Kong, HKSAR or 香港; 沪港 -> 沪港, or Shanghai and Hong Kong);
   a Chinese run also matches in the other script (滬港 -> 滬港 or 沪港). Everything else is kept as typed.

@@ -49,8 +49,8 @@ def search_json(query, cwd, env, *extra):
 def demo_runs(tmp_path_factory):
     """Run the quick-start job twice in a fresh directory; return (first, second, cwd, env, base)."""
     cwd = tmp_path_factory.mktemp("quickstart")
-    env = {**os.environ, "COOPWATCH_DEMO_PORT_BASE": str(free_port_base()), "COLUMNS": "200",
-           "COOPWATCH_PEOPLE": str(ROOT / "demo" / "people.yaml")}  # the default, demo/people.yaml, is cwd-relative
+    env = {**os.environ, "COOPWATCH_DEMO_PORT_BASE": str(free_port_base()), "COLUMNS": "200"}
+    env.pop("COOPWATCH_REGISTRY_DIR", None)  # the demo's registry is the default
     env.pop("COOPWATCH_STORE", None)
     first = run(["coopwatch.quickstart"], cwd, env)
     second = run(["coopwatch.quickstart"], cwd, env)
@@ -160,12 +160,16 @@ def test_structured_filters_find_the_demo_events(demo_runs):
 
 
 @pytest.fixture
-def searcher(demo_runs, capsys, monkeypatch):
+def searcher(demo_runs, capsys):
     """Return a function running `coopwatch search ... --json` on the demo store in this process (quicker)."""
     from coopwatch.cli import main
+    from coopwatch.demo import DEMO_REGISTRY, REGISTRY_ENV
+    from ingest.structure.registry import reload_registries
 
     _, _, cwd, env = demo_runs
-    monkeypatch.setenv("COOPWATCH_PEOPLE", env["COOPWATCH_PEOPLE"])
+    before = os.environ.get(REGISTRY_ENV)
+    os.environ[REGISTRY_ENV] = str(DEMO_REGISTRY)  # as the coopwatch command has it by default in a checkout
+    reload_registries()
 
     def search(query, *options):
         capsys.readouterr()
@@ -173,7 +177,12 @@ def searcher(demo_runs, capsys, monkeypatch):
                      "--limit", "50", *options]) == 0
         return json.loads(capsys.readouterr().out)
 
-    return search
+    yield search
+    if before is None:
+        os.environ.pop(REGISTRY_ENV)
+    else:
+        os.environ[REGISTRY_ENV] = before
+    reload_registries()
 
 
 def paths_of(search, query, *options):
@@ -205,9 +214,11 @@ def test_place_names_find_reports_in_both_languages(searcher):
 
 
 def test_every_name_of_a_demo_person_finds_the_same_reports(searcher):
-    from ingest.vocabulary import read_people_file
+    from coopwatch.demo import DEMO_REGISTRY
+    from ingest.structure.registry import load_people
 
-    for names in read_people_file(ROOT / "demo" / "people.yaml"):
+    for person in load_people([DEMO_REGISTRY / "people.yaml"])[0].values():
+        names = person.names
         found = [searcher("", "--speaker", name)["results"] for name in names]
         assert all(hits == found[0] for hits in found), names
         assert {h["language"] for h in found[0]} == {"en", "zh"}, names  # each is named in both languages
