@@ -27,7 +27,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -87,6 +86,7 @@ def airflow_env(home: Path, port: int, sources: Path, demo: bool, marker: str) -
         "COOPWATCH_STORE": os.environ.get("COOPWATCH_STORE") or str(var / "coopwatch.sqlite"),
         "COOPWATCH_STATE_PATH": os.environ.get("COOPWATCH_STATE_PATH") or str(var / "crawl-state.sqlite"),
         "COOPWATCH_ARCHIVE_DIR": os.environ.get("COOPWATCH_ARCHIVE_DIR") or str(var / "warc"),
+        "COOPWATCH_ALERTS_DB": os.environ.get("COOPWATCH_ALERTS_DB") or str(var / "alerts.sqlite"),
         MARKER: marker,
     }
     if demo:  # the demo sites listen on 127.0.0.1, which the private-address guard refuses unless allowed
@@ -193,8 +193,8 @@ def start(home: Path, port: int, sources: Path | None, timeout: float) -> int:
     write_state(home, state)  # before anything starts, so that a stop always finds what did
     try:
         launch(home, state, sources, logs, timeout)
-    except (LaunchError, KeyboardInterrupt) as exc:
-        print(f"error: {exc}" if isinstance(exc, LaunchError) else "interrupted", file=sys.stderr)
+    except (LaunchError, OSError, ValueError, KeyError, KeyboardInterrupt) as exc:  # stop whatever did start
+        print("interrupted" if isinstance(exc, KeyboardInterrupt) else f"error: {exc}", file=sys.stderr)
         stop(home, quiet=True)
         return 1
     print_welcome(home, state)
@@ -207,6 +207,9 @@ def launch(home: Path, state: dict, sources: Path | None, logs: Path, timeout: f
     if demo:
         sources = home / "demo-sources.yaml"
         sources.unlink(missing_ok=True)
+        from coopwatch.demo import DEMO_DIR  # the demo's watch rules, beside its sources: console channel only
+
+        (home / "alerts.yaml").write_text((DEMO_DIR / "alerts.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         env = {**os.environ, **airflow_env(home, state["port"], sources, True, state["marker"])}
         state["pids"]["demo-sites"] = spawn("demo-sites", [sys.executable, "-m", "coopwatch.demo", "serve",
                                                            "--port-base", "auto", "--write-sources", str(sources)],
@@ -229,7 +232,10 @@ def launch(home: Path, state: dict, sources: Path | None, logs: Path, timeout: f
         state["pids"][name] = spawn(name, [str(BIN / "airflow"), name], env, logs)
     write_state(home, state)
     print(f"starting {', '.join(COMPONENTS)} on 127.0.0.1:{state['port']} ...", flush=True)
+    deadline = time.monotonic() + timeout
     wait_until_healthy(state, timeout, logs)
+    state["dags"] = wait_for_dags(home, state, crawl_dag_ids(sources), deadline - time.monotonic(), logs)
+    write_state(home, state)
 
 
 def wait_until_healthy(state: dict, timeout: float, logs: Path) -> None:
@@ -246,6 +252,37 @@ def wait_until_healthy(state: dict, timeout: float, logs: Path) -> None:
             return
         time.sleep(2)
     raise LaunchError(f"Airflow did not report healthy within {timeout:.0f} s; see the logs in {logs}")
+
+
+def crawl_dag_ids(sources: Path) -> list[str]:
+    """Return the ids of the crawl DAGs the sources file makes (one per enabled source)."""
+    from ingest.sources import load_sources
+
+    return [f"coopwatch_crawl_{source.name}" for source in load_sources(str(sources))]
+
+
+def wait_for_dags(home: Path, state: dict, expected: list[str], timeout: float, logs: Path) -> list[str]:
+    """Log in as admin and wait until the API lists the expected DAGs; return every DAG id it lists."""
+    base = f"http://127.0.0.1:{state['port']}"
+    password = json.loads((home / PASSWORD_FILE).read_text(encoding="utf-8"))["admin"]
+    token = api_call(base, "POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
+    deadline = time.monotonic() + max(timeout, 30)
+    while time.monotonic() < deadline:
+        dags = [d["dag_id"] for d in api_call(base, "GET", "/api/v2/dags?limit=100", token=token)["dags"]]
+        if set(expected) <= set(dags):
+            return sorted(dags)
+        time.sleep(2)
+    raise LaunchError(f"the DAGs {', '.join(sorted(set(expected) - set(dags)))} did not appear; see "
+                      f"{logs / 'dag-processor.log'} (and the import errors in the UI)")
+
+
+def api_call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
+    """Call the Airflow REST API and return its JSON answer."""
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
 
 
 def all_healthy(url: str) -> bool:
@@ -282,14 +319,12 @@ def tail(text: str, lines: int = 15) -> str:
 
 def print_welcome(home: Path, state: dict) -> None:
     """Print where to log in, what runs and how to stop it."""
-    from ingest.sources import load_sources
-
     base = f"http://127.0.0.1:{state['port']}"
-    dags = [f"coopwatch_crawl_{s.name}" for s in load_sources(state["sources"])] + ["coopwatch_maintenance"]
+    dags = state.get("dags") or []
     print(f"\nAirflow is running: {base}  (api-server, scheduler, dag-processor, triggerer; "
           f"{parallelism()} tasks at a time; bound to 127.0.0.1)")
     print(f"  log in as admin; the password is in {home / PASSWORD_FILE}")
-    print(f"  DAGs, unpaused (each crawls now, then on its schedule): {', '.join(dags)}")
+    print(f"  DAGs, unpaused (each runs now, then on its schedule): {', '.join(dags)}")
     if state.get("demo_sites"):
         print(f"  demo sites: {', '.join(state['demo_sites'])}; sources {state['sources']}")
     print(f"  the airflow CLI here: . {home / 'env.sh'} && airflow dags list")
