@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # the one setuptools notice left ("Editable installation.") is information, not a problem: keep it quiet
-PIP    := PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/python -m pip
+export PYTHONWARNINGS ?= ignore:Editable installation:UserWarning
+PIP    := $(BIN)/python -m pip
 PIP_FLAGS ?= -q --disable-pip-version-check
 # the browser tests use Debian's chromium: never download one
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
