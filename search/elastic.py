@@ -63,6 +63,7 @@ from search.text import (
     make_snippet,
     name_words,
     pair_key,
+    plain_match,
     query_match,
     ranked_terms,
     segment_query_run,
@@ -760,6 +761,12 @@ def source_to_hit(hit: dict[str, Any], match: TextMatch | None) -> Hit:
 
 # --------------------------------------------------------------------------------------------------------
 # queries
+
+
+def text_clauses(query: Query | str) -> list[dict[str, Any]]:
+    """Return the required text clause of a query (its normalised match, else its words as typed); [] for none."""
+    match = plain_match(query) if isinstance(query, str) else query_match(query)
+    return [match_clause(match)] if match is not None else []
 
 
 def match_clause(match: TextMatch, field: str | None = None) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from search.text import (
     make_snippet,
     name_words,
     pair_key,
+    plain_match,
     query_match,
     quote_fts5,
     ranked_terms,
@@ -395,12 +396,7 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
 
     def _page_rows(self, matched: MatchedSet, query: Query) -> list[sqlite3.Row]:
         """Return the rows of the requested page, best first (field points, then bm25, then newest)."""
-        score_params: list[Any] = []
-        if matched.has_text:
-            points, score_params = field_points(query_match(query))
-            score = f"{points} + (-{BM25}) / (1.0 - {BM25})"
-        else:
-            score = "0.0"
+        score, score_params = ranking_score(matched, query)
         if matched.has_text and query.sort != "date":
             order = "score DESC, d.date DESC, d.doc_rowid DESC"
         else:
@@ -472,8 +468,18 @@ class MatchedSet:
 # query building ------------------------------------------------------------------------------------------
 
 
-def fts_expression(match: TextMatch | None) -> str | None:
-    """Turn a query's text match into an FTS5 expression: every term quoted, AND/OR as the match says."""
+def ranking_score(matched: MatchedSet, query: Query) -> tuple[str, list[str]]:
+    """Return the SQL of a hit's score and its parameters: ranking points plus bm25 squeezed below one point."""
+    if not matched.has_text:
+        return "0.0", []
+    points, params = field_points(query_match(query))
+    return f"{points} + (-{BM25}) / (1.0 - {BM25})", params
+
+
+def fts_expression(match: TextMatch | str | None) -> str | None:
+    """Turn a query's text match (or user text) into an FTS5 expression: terms quoted, AND/OR as the match says."""
+    if isinstance(match, str):
+        match = plain_match(match)
     if match is None:
         return None
     if isinstance(match, QueryTerm):
