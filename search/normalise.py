@@ -125,7 +125,7 @@ def han_match(run: str, vocab: Vocabulary, split: bool = True) -> TextMatch:
 
 def names_of(name: str, vocab: Vocabulary) -> tuple[str, ...]:
     """Return every name of the place, person or (text-worthy) event type a name stands for; empty if none."""
-    place = vocab.place(name) if len(simplified(name).strip()) > 1 else None  # one character is not trusted alone
+    place = vocab.trusted_place(name) if len(simplified(name).strip()) > 1 else None  # one character: not alone
     if place:
         return vocab.place_names(place)
     person = vocab.person_names(name)
@@ -150,7 +150,9 @@ def _with_scripts(names) -> list[str]:
 
 
 def _term(name: str) -> QueryTerm:
-    return QueryTerm(name, has_han(name) and not re.search(r"[^\u3400-\u9fff\U00020000-\U0003134f]", name))
+    """Return a name as a term: a Chinese name is matched as its exact character sequence."""
+    is_han = has_han(name) and not re.search(r"[^\u3400-\u9fff\U00020000-\U0003134f]", name)
+    return QueryTerm(name, is_han, exact=is_han)
 
 
 def _han(run: str) -> QueryTerm:

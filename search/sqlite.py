@@ -483,7 +483,9 @@ def fts_expression(match: TextMatch | str | None) -> str | None:
     if match is None:
         return None
     if isinstance(match, QueryTerm):
-        return han_expression(match.text) if match.is_han else quote_fts5(match.text)
+        if match.is_han:
+            return han_sequence_expression(match.text) if match.exact else han_expression(match.text)
+        return quote_fts5(match.text)
     parts = [part for part in map(fts_expression, match.items) if part]
     if not parts:
         return None
@@ -510,11 +512,14 @@ def han_expression(run: str) -> str:
     by_words = "(" + " AND ".join(quote_fts5(w) for w in words) + ")"
     if words == [run] and len(run) == 2:
         return quote_fts5(run)  # the word is its own single bigram
+    return f"({by_words} OR {han_sequence_expression(run)})"
+
+
+def han_sequence_expression(run: str) -> str:
+    """Match a Han run as its character sequence: a phrase of its bigrams (one character: any bigram it starts)."""
     if len(run) == 1:
-        by_chars = quote_fts5(run) + "*"
-    else:
-        by_chars = quote_fts5(" ".join(han_bigrams(run)[:-1]))
-    return f"({by_words} OR {by_chars})"
+        return quote_fts5(run) + "*"
+    return quote_fts5(" ".join(han_bigrams(run)[:-1]))
 
 
 def facet_condition(kinds: tuple[str, ...], test: str) -> str:

@@ -95,10 +95,14 @@ def segment_query_run(run: str) -> list[str]:
 
 @dataclass(frozen=True)
 class QueryTerm:
-    """One term of a user query: a run of Han characters or a non-Han chunk (a word, maybe with punctuation)."""
+    """One term of a user query: a run of Han characters or a non-Han chunk (a word, maybe with punctuation).
+
+    ``exact``: a name (香港, 方志强) matched as its exact character sequence, not by its jieba words.
+    """
 
     text: str
     is_han: bool
+    exact: bool = False
 
 
 def query_terms(text: str) -> list[QueryTerm]:
@@ -239,7 +243,8 @@ def highlight_pattern(query: str | TextMatch | None) -> re.Pattern[str] | None:
     for term in terms:
         if term.is_han:
             han.add(term.text)
-            han.update(word for word in segment_query_run(term.text) if len(word) > 1)
+            if not term.exact:
+                han.update(word for word in segment_query_run(term.text) if len(word) > 1)
         else:
             stems.update(crude_stem(word) for word in query_words(term.text))
     parts = [re.escape(h) for h in sorted(han, key=len, reverse=True)]

@@ -59,3 +59,33 @@ def test_the_demo_registry_loads_and_names_the_demos_people_in_both_languages():
 
     people, aliases = load_people([SHIPPED / "people.yaml", DEMO_DIR / "registries" / "people.yaml"])
     assert any({"Albert Fong Chi-keung", "方志强"} <= set(p.names) for p in people.values())
+
+
+def test_search_place_table_is_cached_and_agrees_with_the_registry(tmp_path, monkeypatch):
+    from ingest.structure import place_name
+    from ingest.vocabulary import cache_dir, places_key, search_places
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    search_places.cache_clear()
+    try:
+        table = search_places()
+        cached = cache_dir() / f"search-places-{places_key()}.json"
+        assert cached.exists()
+        for canonical in ("Shanghai", "Hong Kong", "Macao", "Greater Bay Area"):
+            assert all(place_name(name) == canonical for name in table["forms"][canonical])
+        cached.write_text("{not json", encoding="utf-8")  # a damaged cache is rebuilt, not trusted
+        search_places.cache_clear()
+        assert search_places()["forms"]["Hong Kong"] == table["forms"]["Hong Kong"]
+    finally:
+        search_places.cache_clear()
+
+
+def test_search_place_table_is_rebuilt_when_the_place_rules_change(tmp_path, monkeypatch):
+    from ingest.structure.registry_files import SHIPPED
+    from ingest.vocabulary import places_key
+
+    before = places_key()
+    (tmp_path / "places.yaml").write_text((SHIPPED / "places.yaml").read_text(encoding="utf-8") + "\n",
+                                          encoding="utf-8")
+    monkeypatch.setenv("COOPWATCH_REGISTRY_DIR", str(tmp_path))
+    assert places_key() != before
