@@ -200,9 +200,14 @@ def event_words() -> dict[str, tuple[str, ...]]:
     return {etype: tuple(dict.fromkeys(found)) for etype, found in words.items()}
 
 
+CATCH_ALL_TYPE = "other"  # its words (banquet, 晚宴, 活动 ...) are kinds of their own: a filter on one is no filter on it
+
+
 @functools.lru_cache(maxsize=1)
 def _event_index() -> dict[str, str]:
-    return {fold(w): etype for etype, words in event_words().items() for w in (etype, *words)}
+    """Return word -> event type for the words that name one type (the catch-all's only by its own name)."""
+    return {fold(w): etype for etype, words in event_words().items()
+            for w in ((etype,) if etype == CATCH_ALL_TYPE else (etype, *words))}
 
 
 def top_level_alternatives(pattern: str) -> list[str]:

@@ -51,9 +51,9 @@ def canonical_place(name: str, vocab: Vocabulary) -> str:
     return vocab.place(name) or name.strip()
 
 
-def canonical_event_type(word: str, vocab: Vocabulary) -> str:
+def canonical_event_type(word: str, vocab: Vocabulary | None = None) -> str:
     """Return the event type a word names ("研讨会" -> "symposium"), or the word as typed."""
-    return vocab.event_type(word) or word.strip()
+    return (vocab or load_vocabulary()).event_type(word) or word.strip()
 
 
 def parse_pair(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, str]:

@@ -31,7 +31,8 @@ def test_abbreviation_compounds_are_their_places(vocab):
 
 
 @pytest.mark.parametrize(("word", "etype"), [("研讨会", "symposium"), ("研討會", "symposium"), ("论坛", "forum"),
-                                             ("Seminars", "seminar"), ("roundtable", "roundtable"), ("picnic", None)])
+                                             ("Seminars", "seminar"), ("roundtable", "roundtable"), ("picnic", None),
+                                             ("banquet", None), ("晚宴", None), ("other", "other")])
 def test_event_words_map_to_the_classifiers_types(vocab, word, etype):
     assert vocab.event_type(word) == etype
 
