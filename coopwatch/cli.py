@@ -58,10 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coopwatch", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
         description="Watch institutional sites for city-cooperation event reports: crawl, structure, search.")
-    parser.add_argument("--store", help="store location (overrides COOPWATCH_STORE)")
-    parser.add_argument("--sources", help="sources YAML file (overrides COOPWATCH_SOURCES)")
-    parser.add_argument("--config", help="settings YAML file (overrides COOPWATCH_CONFIG)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    add_global_options(parser, argparse.SUPPRESS)  # given before the command...
+    parser.set_defaults(store=None, sources=None, config=None, verbose=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_crawl(sub)
     _add_search(sub)
@@ -73,8 +71,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_global_options(parser: argparse.ArgumentParser, default) -> None:
+    """Add the options every command takes, before or after its name (default SUPPRESS: absent unless given)."""
+    parser.add_argument("--store", default=default, help="store location (overrides COOPWATCH_STORE)")
+    parser.add_argument("--sources", default=default, help="sources YAML file (overrides COOPWATCH_SOURCES)")
+    parser.add_argument("--config", default=default, help="settings YAML file (overrides COOPWATCH_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log every request")
+
+
+def global_options() -> argparse.ArgumentParser:
+    """Return a parent parser with the global options, so that `coopwatch crawl --sources F` works too."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("global options (also accepted before the command)")
+    add_global_options(group, argparse.SUPPRESS)
+    return parent
+
+
+def add_command(sub, name: str, **kwargs) -> argparse.ArgumentParser:
+    """Add a (sub)command that also takes the global options."""
+    return sub.add_parser(name, parents=[global_options()], **kwargs)
+
+
 def _add_crawl(sub) -> None:
-    p = sub.add_parser("crawl", help="discover, fetch, extract, structure and index new reports",
+    p = add_command(sub, "crawl", help="discover, fetch, extract, structure and index new reports",
                        description="Crawl sources politely (robots.txt, per-host delay, conditional GET) "
                                    "into the store, then print a summary table.")
     p.add_argument("--source", action="append", dest="source_names", metavar="NAME",
@@ -86,7 +105,7 @@ def _add_crawl(sub) -> None:
 
 
 def _add_search(sub) -> None:
-    p = sub.add_parser("search", help="full-text and filtered search of stored reports",
+    p = add_command(sub, "search", help="full-text and filtered search of stored reports",
                        description="Search stored documents. Words are ANDed; Chinese works as typed (合作, 沪港). "
                                    "An empty query with filters lists matching documents, newest first.")
     p.add_argument("query", nargs="?", default="", help="words to find (quote phrases for the shell)")
@@ -102,11 +121,15 @@ def add_filters(p: argparse.ArgumentParser) -> None:
                                                   "event date, else publication date)")
     p.add_argument("--until", type=iso_date, help="on or before this date (YYYY-MM-DD, YYYY-MM or YYYY)")
     p.add_argument("--lang", choices=["en", "zh"], help="only this language")
-    p.add_argument("--city", action="append", default=[], help="involves this city (English name, repeatable)")
-    p.add_argument("--pair", help='city pair that cooperates, e.g. "Hong Kong,Shanghai"')
-    p.add_argument("--speaker", help="a speaker's name, e.g. \"Fan Gang\"")
+    p.add_argument("--city", action="append", default=[],
+                   help="involves this city, in English or Chinese (Macao, 澳门, 澳門; repeatable)")
+    p.add_argument("--pair", help='city pair that cooperates: "Hong Kong,Shanghai", "Hong Kong|Shanghai" '
+                                  '(as --facets prints it), "上海,香港" or "沪港"')
+    p.add_argument("--speaker", help="a speaker's name, in any script; also finds the person's other names "
+                                     "that the registry knows (e.g. \"Fan Gang\" = 樊纲)")
     p.add_argument("--org", help="an organiser or speaker affiliation (substring)")
-    p.add_argument("--type", dest="event_type", help="event type: symposium, forum, seminar, conference, ...")
+    p.add_argument("--type", dest="event_type", help="event type: symposium, forum, seminar, conference, ... "
+                                                     "or a Chinese word for one (研讨会, 论坛)")
     p.add_argument("--topic", help="topic from the vocabulary: trade, finance, talent, technology, ...")
     p.add_argument("--events-only", action="store_true", help="only event reports")
     p.add_argument("--limit", type=count, default=10, help="results per page (default 10)")
@@ -141,38 +164,37 @@ def port_number(value: str) -> int:
 
 
 def _add_show(sub) -> None:
-    p = sub.add_parser("show", help="show one stored document", description="Show one document by id or id prefix.")
+    p = add_command(sub, "show", help="show one stored document", description="Show one document by id or id prefix.")
     p.add_argument("id", help="document id (sha256 of the canonical URL) or a unique prefix of 8+ characters")
     p.add_argument("--json", action="store_true", help="print the whole record as JSON")
 
 
 def _add_sources(sub) -> None:
-    p = sub.add_parser("sources", help="validate the sources file and show what would be fetched")
+    p = add_command(sub, "sources", help="validate the sources file and show what would be fetched")
     s = p.add_subparsers(dest="sources_command", metavar="SUBCOMMAND")
-    c = s.add_parser("check", help="validate the sources YAML and print each source's crawl plan",
+    c = add_command(s, "check", help="validate the sources YAML and print each source's crawl plan",
                      description="Validate the sources file (errors name the file, line, key and fix) and show "
                                  "per source the pages, feeds and sitemaps a crawl would start from.")
     c.add_argument("--discover", action="store_true", help="also run discovery (network) and list the article URLs")
 
 
 def _add_simple(sub) -> None:
-    p = sub.add_parser("reprocess", help="re-extract and re-index archived pages without fetching",
+    p = add_command(sub, "reprocess", help="re-extract and re-index archived pages without fetching",
                        description="Read the WARC archive, run the current extractor and structurer, and upsert.")
     p.add_argument("--source", help="only this source")
-    sub.add_parser("stats", help="per-source health: last success, documents, failures by reason")
-    p = sub.add_parser("reindex", help="rebuild the Elasticsearch index behind its aliases, or copy another store in",
+    add_command(sub, "stats", help="per-source health: last success, documents, failures by reason")
+    p = add_command(sub, "reindex", help="rebuild the Elasticsearch index behind its aliases, or copy another store in",
                        description="Without --from: build a new versioned Elasticsearch index, copy every document "
                                    "and swap the read/write aliases atomically (searches never fail meanwhile). "
                                    "With --from STORE: copy every document of STORE (e.g. var/coopwatch.sqlite) "
                                    "into the current store; safe to repeat, unchanged documents are skipped.")
     p.add_argument("--from", dest="from_store", metavar="STORE", help="store to copy from (SQLite file or URL)")
-    p = sub.add_parser("serve", help="serve the web page and JSON API (http://127.0.0.1:8000/)",
-                       description="Serve the search page and the JSON API (/api/..., schema at /openapi.json) on "
-                                   "uvicorn. Beyond localhost an API key is required: set COOPWATCH_API_KEY.")
+    p = add_command(sub, "serve", help="serve the web page and JSON API (http://127.0.0.1:8000/)",
+                    description="Serve the search page and the JSON API (/api/..., schema at /openapi.json) on "
+                                "uvicorn. Beyond localhost an API key is required: set COOPWATCH_API_KEY.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
-    p.add_argument("--store", default=argparse.SUPPRESS, help="store to serve (same as the global --store)")
-    p = sub.add_parser("structure", help="print the event report of a saved HTML page (store untouched)")
+    p = add_command(sub, "structure", help="print the event report of a saved HTML page (store untouched)")
     p.add_argument("file", help="saved HTML file")
     p.add_argument("--url", help="the page's URL (helps date and metadata extraction)")
     p.add_argument("--lang", help="the source's language hint (en, zh), as a sources file gives it")
@@ -185,6 +207,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # run as the coopwatch command (not called by code that set up its own environment)
+        from coopwatch.demo import use_demo_registry
+
+        use_demo_registry()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -253,36 +279,58 @@ def _print_crawl_summary(summaries) -> None:
                                                      s.unchanged, s.events, s.failed)))
     out.print(table)
     for s in summaries:
-        if s.failures:
-            reasons = ", ".join(f"{k} {v}" for k, v in s.failures.items())
-            out.print(f"  {s.source}: failed by reason: {reasons}", highlight=False)
-        if s.error:
-            out.print(f"  [red]{s.source}: source failed: {s.error}[/red]", highlight=False)
+        _print_failures(s)
+    _print_new_events(summaries)
+
+
+def _print_failures(summary) -> None:
+    """Print a source's failed pages, each with what its reason means; or why the whole source failed."""
+    from coopwatch.explain import explain_failure
+
+    if summary.error:
+        out.print(f"  {summary.source}: source failed: {summary.error}", style="red", highlight=False, markup=False)
+    if not summary.failures or summary.error:
+        return
+    reasons = ", ".join(f"{k} {v}" for k, v in summary.failures.items())
+    out.print(f"  {summary.source}: {summary.failed} page(s) not stored ({reasons})", highlight=False, markup=False)
+    for url, reason in summary.failed_pages:
+        meaning = explain_failure(reason, url)
+        out.print(f"    {url}\n      {reason}" + (f" - {meaning}" if meaning else ""), highlight=False, markup=False)
+
+
+NEW_EVENTS_SHOWN = 20
+
+
+def _print_new_events(summaries) -> None:
+    """List the new event reports of a crawl (title and id), the first NEW_EVENTS_SHOWN of them."""
+    rows = [(s.source, e) for s in summaries for e in s.new_events]
+    if not rows:
+        return
+    out.print(f"\nnew event reports ({len(rows)}):", highlight=False)
+    width = max(len(source) for source, _ in rows)
+    for source, event in rows[:NEW_EVENTS_SHOWN]:
+        out.print(f"  {event['id'][:12]}  {source:<{width}}  {event['title']}", highlight=False, markup=False)
+    if len(rows) > NEW_EVENTS_SHOWN:
+        out.print(f"  ... and {len(rows) - NEW_EVENTS_SHOWN} more: coopwatch search \"\" --events-only", highlight=False)
+    out.print(f"  read one: coopwatch show {rows[0][1]['id'][:12]}", highlight=False, markup=False)
 
 
 def build_query(args: argparse.Namespace):
+    """Build the search query of the command line, normalised through the vocabularies (澳门 = Macao ...)."""
+    from ingest.vocabulary import load_vocabulary
     from search.base import Query
+    from search.normalise import QueryError, normalise_query, parse_pair
 
-    pair = None
-    if args.pair:
-        parts = [p.strip() for p in args.pair.split(",") if p.strip()]
-        if len(parts) != 2:
-            raise ConfigError(f'--pair {args.pair!r}: expected two places separated by a comma, e.g. "Hong Kong,Shanghai"')
-        pair = tuple(sorted(parts))
-    return Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
-                 cities=args.city, pair=pair, speaker=args.speaker, speaker_key=speaker_key_of(args.speaker),
-                 org=args.org, event_type=args.event_type, topic=args.topic, events_only=args.events_only,
-                 limit=args.limit, offset=args.offset, facets=getattr(args, "facets", False),
-                 collapse=getattr(args, "collapse", False))
-
-
-def speaker_key_of(name: str | None) -> str | None:
-    """Return the registry key the structurer gives this name (the same person however written)."""
-    if not name:
-        return None
-    from ingest.structure import person_key
-
-    return person_key(name) or None
+    vocabulary = load_vocabulary()
+    try:
+        pair = parse_pair(args.pair, vocabulary) if args.pair else None
+    except QueryError as exc:
+        raise ConfigError(f"--{exc}") from None
+    query = Query(text=args.query, sources=args.source, language=args.lang, since=args.since, until=args.until,
+                  cities=args.city, pair=pair, speaker=args.speaker, org=args.org, event_type=args.event_type,
+                  topic=args.topic, events_only=args.events_only, limit=args.limit, offset=args.offset,
+                  facets=getattr(args, "facets", False), collapse=getattr(args, "collapse", False))
+    return normalise_query(query, vocabulary)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -333,11 +381,18 @@ def snippet_markup(snippet_html: str) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     from search import open_backend
 
+    from search.base import MIN_PREFIX
+
+    if len(args.id) < MIN_PREFIX:
+        console.print(f"an id prefix needs {MIN_PREFIX} or more characters ({args.id!r} has {len(args.id)}); "
+                      "`coopwatch search` prints the first 12 of each id", highlight=False, markup=False)
+        return 2
     settings = load_settings(args)
     with open_backend(settings.store) as backend:
         doc = backend.get(args.id)
     if doc is None:
-        console.print(f"no document with id {args.id!r} (try `coopwatch search` to find ids)")
+        console.print(f"no document has an id starting with {args.id!r}, or more than one does (give more "
+                      "characters; `coopwatch search` prints ids)", highlight=False, markup=False)
         return 1
     if args.json:
         print(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))

@@ -11,7 +11,7 @@ Library use::
 
 Command line::
 
-    python -m coopwatch.demo serve [--port-base 8701]     # serve until Ctrl-C, print the origins
+    python -m coopwatch.demo serve [--port-base 8701|auto] [--write-sources FILE]   # serve until Ctrl-C
     python -m coopwatch.demo sources --port-base 8701     # print the sources YAML for those ports
 
 The servers answer like a careful static web server: ETag (sha256 of the body) and Last-Modified (file
@@ -24,6 +24,7 @@ site's origin. Tests can inject failures with :meth:`DemoSites.fail`.
 from __future__ import annotations
 
 import argparse
+import os
 import gzip
 import hashlib
 import re
@@ -43,6 +44,8 @@ SITES_DIR = DEMO_DIR / "sites"
 SOURCES_TEMPLATE = DEMO_DIR / "sources.template.yaml"
 ORIGIN_PLACEHOLDER = b"{{ORIGIN}}"
 DEFAULT_PORT_BASE = 8701
+DEMO_REGISTRY = DEMO_DIR / "registries"  # the demo's invented people, registered under all their names
+REGISTRY_ENV = "COOPWATCH_REGISTRY_DIR"
 
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -398,6 +401,16 @@ class DemoSites:
         self.stop()
 
 
+def use_demo_registry(env=os.environ) -> None:
+    """Add the demo's registry files (demo/registries) to the structurer's, unless COOPWATCH_REGISTRY_DIR is set.
+
+    So in a checkout the demo's people are one person under each of their names. Outside a checkout there is
+    no demo folder and nothing changes; a deployment names its own folder in COOPWATCH_REGISTRY_DIR.
+    """
+    if REGISTRY_ENV not in env and DEMO_REGISTRY.is_dir():
+        env[REGISTRY_ENV] = str(DEMO_REGISTRY)
+
+
 def check_sites_dir(root: Path, sites: tuple[str, ...] | list[str]) -> None:
     """Raise FileNotFoundError naming the fix when the demo sites are missing."""
     missing = [name for name in sites if not (root / name).is_dir()]
@@ -421,16 +434,46 @@ def render_sources(origins: Mapping[str, str], template: Path | None = None) -> 
     return text
 
 
+FALLBACK_PORT_BASES = tuple(range(DEFAULT_PORT_BASE + 10, DEFAULT_PORT_BASE + 100, 10))  # 8711, 8721, ... 8791
+
+
+def first_free_sites(bases: tuple[int, ...] = (DEFAULT_PORT_BASE, *FALLBACK_PORT_BASES)) -> DemoSites:
+    """Return the demo sites bound to the first port base whose ports are all free, else to ephemeral ports.
+
+    Fixed ports keep the demo's URLs, and so its document ids, the same from one run to the next.
+    """
+    for base in bases:
+        try:
+            return DemoSites(port_base=base)
+        except OSError:
+            continue
+    return DemoSites()
+
+
+def port_base_of(sites: DemoSites) -> int:
+    """Return the port of the first demo site."""
+    return sites.servers[SITE_NAMES[0]].server_address[1]
+
+
 def port_base_origins(port_base: int, host: str = "127.0.0.1") -> dict[str, str]:
     """Return the origins DemoSites(port_base=...) would serve, without starting anything."""
     return {name: f"http://{host}:{port_base + i}" for i, name in enumerate(SITE_NAMES)}
 
 
-def serve(port_base: int) -> int:
-    """Serve the demo sites until interrupted; print the origins first."""
-    with DemoSites(port_base=port_base) as sites:
+def serve(port_base: int | None, sources_file: str | None = None) -> int:
+    """Serve the demo sites until interrupted or terminated; print the origins (and write the sources file) first.
+
+    ``port_base`` None: the first free base of 8701, 8711, ... (else ephemeral ports).
+    """
+    import signal
+
+    sites = first_free_sites() if port_base is None else DemoSites(port_base=port_base)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    with sites:
         for name, origin in sites.origins.items():
             print(f"{name:8} {origin}/", flush=True)
+        if sources_file:
+            write_atomically(Path(sources_file), sites.sources_yaml())
         print("serving the demo sites; press Ctrl-C to stop", flush=True)
         try:
             while True:
@@ -440,11 +483,30 @@ def serve(port_base: int) -> int:
     return 0
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that a reader never sees it half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def port_base_arg(value: str) -> int | None:
+    """Read --port-base: a port number, 0 for ephemeral ports, or "auto" for the first free of 8701, 8711, ..."""
+    if value == "auto":
+        return None
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r}: use a port number, 0 (ephemeral) or auto")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m coopwatch.demo", description="Offline demo sites for coopwatch.")
     sub = parser.add_subparsers(dest="command", required=True)
     serve_p = sub.add_parser("serve", help="serve the demo sites until Ctrl-C")
-    serve_p.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, help="first port (default 8701); 0 = ephemeral")
+    serve_p.add_argument("--port-base", type=port_base_arg, default=DEFAULT_PORT_BASE,
+                         help="first port (default 8701); 0 = ephemeral; auto = the first free of 8701, 8711, ...")
+    serve_p.add_argument("--write-sources", metavar="FILE", help="write the demo sources file for the ports served")
     sources_p = sub.add_parser("sources", help="print the sources YAML for the demo sites")
     sources_p.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, help="port of the first site (default 8701)")
     return parser
@@ -454,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            return serve(args.port_base)
+            return serve(args.port_base, args.write_sources)
         sys.stdout.write(render_sources(port_base_origins(args.port_base)))
         return 0
     except OSError as exc:

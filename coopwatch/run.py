@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from coopwatch.explain import discovery_problem
 from ingest.archive import latest_responses
 from ingest.extract import ExtractionError, extract_article
 from ingest.models import Document
@@ -52,15 +53,18 @@ class SourceSummary:
     events_changed: int = 0
     failures: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    failed_pages: list[list[str]] = field(default_factory=list)  # [url, reason], as many as the batches report
+    new_events: list[dict[str, str]] = field(default_factory=list)  # {"id", "title"} of new event reports
 
     def as_counts(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "source"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("source", "failed_pages", "new_events")}
 
     def add_discovered(self, count: int, discovery_failures: dict[str, int]) -> None:
-        """Add a discovery's URL count and its failures, by kind (``listing``, ``feed``, ``sitemap``)."""
+        """Add a discovery's URL count and its failed pages, by kind (``listing``, ``feed``, ``sitemap``)."""
         self.discovered += count
         for reason, n in discovery_failures.items():
             self._add_failures(reason.split(":", 1)[0], n)
+            self.failed += n
 
     def add_fetched(self, fetched: dict) -> None:
         """Add the counts of one ``fetch_stage`` batch."""
@@ -69,6 +73,7 @@ class SourceSummary:
         self.failed += fetched["failed"]
         for reason, n in fetched["failures"].items():
             self._add_failures(reason, n)
+        self.failed_pages += fetched.get("failed_urls", [])
 
     def add_indexed(self, indexed: dict) -> None:
         """Add the counts of one ``index_stage`` call; index failures count as failed pages."""
@@ -77,6 +82,7 @@ class SourceSummary:
         self.failed += indexed["failed"]
         if indexed["failed"]:
             self._add_failures("index", indexed["failed"])
+        self.new_events += indexed.get("new_events", [])
 
     def _add_failures(self, reason: str, n: int) -> None:
         self.failures[reason] = self.failures.get(reason, 0) + n
@@ -86,24 +92,30 @@ def index_stage(docs_paths: Iterable[str | Path], store: str, state_path: str | 
     """Upsert documents from JSON-lines files; commit their crawl validators once stored."""
     totals = UpsertStats()
     events_changed = 0
+    new_events: list[dict[str, str]] = []
     with open_backend(store) as backend:
         for path in docs_paths:
             docs = [Document.from_dict(row) for row in read_jsonl(path)]
             for start in range(0, len(docs), INDEX_BATCH):
                 batch = docs[start:start + INDEX_BATCH]
                 assign_events(backend, batch)  # event ids before indexing (coopwatch/grouping.py)
-                events_changed += _count_changed_events(backend, batch)
+                changed = _changed_events(backend, batch)
+                events_changed += len(changed)
                 stats = backend.upsert(batch)
+                failed = {doc_id for doc_id, _ in stats.failures}
+                new_events += [{"id": d.id, "title": d.title} for d, is_new in changed if is_new and d.id not in failed]
                 totals.add(stats)
                 _commit_validators(state_path, store, batch, stats)
     return {"new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged,
-            "failed": totals.failed, "events_changed": events_changed,
+            "failed": totals.failed, "events_changed": events_changed, "new_events": new_events,
             "failures": [f"{doc_id[:12]}: {reason}" for doc_id, reason in totals.failures[:20]]}
 
 
-def _count_changed_events(backend: SearchBackend, docs: list[Document]) -> int:
+def _changed_events(backend: SearchBackend, docs: list[Document]) -> list[tuple[Document, bool]]:
+    """Return the event reports among docs that are new or changed, each with whether it is new."""
     stored = backend.content_hashes([d.id for d in docs])
-    return sum(1 for d in docs if d.event and d.event.is_event_report and stored.get(d.id) != d.content_hash)
+    return [(d, d.id not in stored) for d in docs
+            if d.event and d.event.is_event_report and stored.get(d.id) != d.content_hash]
 
 
 def _commit_validators(state_path: str | None, store: str, docs: list[Document], stats: UpsertStats) -> None:
@@ -143,6 +155,9 @@ def _run_stages(summary: SourceSummary, source: Source, settings: Settings, work
                 max_pages: int | None, progress, on_discovered, fetcher, refetch: bool = False) -> None:
     found = discover_stage(source.name, settings, workdir, max_pages=max_pages, fetcher=fetcher)
     summary.add_discovered(found["count"], found["discovery_failures"])
+    summary.error = discovery_problem(found["count"], found["discovery_failures"])
+    if summary.error:
+        return
     if on_discovered:
         on_discovered(found["count"])
     for start, end in found["batches"]:  # index batch by batch: a crash loses at most one batch of work

@@ -130,7 +130,19 @@ def discover(source_name: str, params=None, ti=None, dag=None, run_id=None) -> l
     found = discover_stage(source_name, settings, workdir, max_pages=params.get("max_pages"))
     ti.xcom_push(key="summary", value={"count": found["count"], "failures": found["discovery_failures"]})
     log.info("discovered %d URLs of %s in %d batches", found["count"], source_name, len(found["batches"]))
+    fail_when_no_start_page_was_read(found)
     return [{"urls_path": found["path"], "start": start, "end": end} for start, end in found["batches"]]
+
+
+def fail_when_no_start_page_was_read(found: dict) -> None:
+    """Fail the run, without retries, when every start page failed; the message names the reason and the fix."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from coopwatch.explain import discovery_problem
+
+    problem = discovery_problem(found["count"], found["discovery_failures"])
+    if problem:
+        raise AirflowFailException(problem)
 
 
 @task(execution_timeout=FETCH_TIMEOUT, max_active_tis_per_dagrun=2, pool=FETCH_POOL)
@@ -161,6 +173,8 @@ def index(structured: list[dict]) -> dict:
     stats = index_stage([s["path"] for s in structured or []], settings.store, settings.state_path)
     for failure in stats.pop("failures", []):
         log.warning("not indexed: %s", failure)
+    for event in stats.pop("new_events", []):
+        log.info("new event report %s: %s", event["id"][:12], event["title"])
     log.info("indexed: %s", stats)
     return stats
 

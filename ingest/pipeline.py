@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ingest.fetch import Fetcher
 
 BATCH_SIZE = 50
+FAILED_URLS_KEPT = 20  # failed pages a fetch batch reports by URL (all of them are in the crawl state)
 MAX_SITEMAPS = 20
 Progress = Callable[[str, str], None]  # (url, outcome) -> None
 
@@ -189,14 +190,18 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     urls = [row["url"] for row in read_jsonl(urls_path)][start:end]
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    failed_urls: list[list[str]] = []  # [url, reason] of each failed page (the first FAILED_URLS_KEPT)
     articles: list[dict] = []
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
         try:
             for url in urls:
-                outcome = _fetch_one(url, source, fetcher, state, archive, articles, reasons, store, conditional)
+                outcome, _, reason = _fetch_one(url, source, fetcher, state, archive, articles, reasons, store,
+                                                conditional).partition(" ")
                 counts[outcome] += 1
+                if reason and len(failed_urls) < FAILED_URLS_KEPT:
+                    failed_urls.append([url, reason])
                 if progress:
                     progress(url, outcome)
         finally:
@@ -206,11 +211,12 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     _write_jsonl(path, articles)
     return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": counts["fetched"],
             "not_modified": counts["not_modified"], "failed": counts["failed"], "failures": dict(reasons),
-            "requests": sum(fetcher.stats.values())}
+            "failed_urls": failed_urls, "requests": sum(fetcher.stats.values())}
 
 
 def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: WarcArchive,
                articles: list[dict], reasons: Counter[str], store: str, conditional: bool = True) -> str:
+    """Fetch and extract one URL; return "fetched", "not_modified" or "failed <reason>"."""
     etag, last_modified, body_hash = state.validators(url, store) if conditional else (None, None, None)
     page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
     archive.write_page(page)
@@ -218,7 +224,7 @@ def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: Wa
         reason = page.error or f"http: {page.status}"
         state.record_failure(url, source.name, reason)
         reasons[reason.split(":", 1)[0]] += 1
-        return "failed"
+        return f"failed {reason}"
     new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
     if page.not_modified or new_hash == body_hash:
         state.record_not_modified(url, source.name)
@@ -228,7 +234,7 @@ def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: Wa
     except ExtractionError as exc:
         state.record_no_article(url, source.name, f"extract: {exc}", page.etag, page.last_modified, new_hash)
         reasons["extract"] += 1
-        return "failed"
+        return f"failed extract: {exc}"
     state.record_success(url, source.name, page.etag, page.last_modified, new_hash)
     articles.append(article.to_dict())
     return "fetched"

@@ -1,4 +1,6 @@
-"""coopwatch search: backends behind one interface, the query model, alerts, API and web page."""
+"""coopwatch search: the backends behind one interface (SQLite FTS5, Elasticsearch), the query model, query
+normalisation through the place, person and event-type vocabularies, reindexing between stores, alerts
+(``search.alerts``: watch rules, an outbox, delivery) and the web page and JSON API (``search.web``)."""
 
 from __future__ import annotations
 

@@ -6,15 +6,24 @@ Semantics every backend must honour (the contract suite in ``tests/search/contra
   is counted ``unchanged`` and not rewritten.
 - ``Query.text`` is user input: it is escaped, never interpreted as backend syntax. Words are ANDed.
   Chinese text matches by word/character sequence (``合作`` and ``沪港`` find Chinese reports).
+  ``Query.text_match``, when set (``search.normalise.normalise_query`` sets it), replaces the words as
+  typed: a tree of AllOf/AnyOf over terms, each term matched as a phrase exactly as a typed term is.
+  Call ``normalise_query`` on user input: it maps places, people and event types through the
+  vocabularies (上海 = Shanghai, 滬 = 沪, 研讨会 = symposium) in text and filters alike.
 - Filters are ANDed. List filters (``sources``, ``cities``) match any of their values.
   ``pair`` matches a document whose ``event.city_pairs`` contains that pair (order-insensitive).
   ``speaker`` matches a speaker whose name contains every word of it, in any order, case-insensitively
-  (or whose registry key equals it); ``speaker_key`` also matches that registry key (so 梁振英 finds
-  "Leung Chun-ying" when the structurer's registry knows both); ``org`` on an organiser
+  (or whose registry key equals it); ``speaker_key`` and ``speaker_keys`` also match those registry keys
+  (so 梁振英 finds "Leung Chun-ying" when the structurer's registry knows both); ``org`` on an organiser
   or speaker affiliation (substring, case-insensitive). ``since``/``until`` are inclusive ISO dates on
   ``Document.date`` (event date, else publication date).
 - Results: best match first when there is text, else newest ``date`` first; ``Query.sort == "date"`` puts
   the newest first even with text. ``total`` counts all matches.
+  Best match: most ranking points first, where every query term (the first ``MAX_RANKED_TERMS``) earns the
+  ``FIELD_WEIGHTS`` of the fields it occurs in: title 4, event fields (speakers, affiliations, organisers,
+  cities) 2, body 1; a name's other names (上海 for Shanghai) count as the term. Equal points: BM25, then
+  newest. So a report naming the term in its title and its event fields outranks one naming it in its
+  title and body only, which outranks one that only mentions it in the body.
 - ``Hit.snippet`` is HTML: the matched words wrapped in ``<mark>``, everything else HTML-escaped.
 - ``facets`` (when ``Query.facets`` is true) maps facet name -> list of (value, count), counts descending,
   for: source, language, event_type, city, city_pair ("A|B"), speaker, organization, topic; plus
@@ -38,12 +47,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.models import Document, Event, store_stamp
+from search.text import TextMatch
 
 class BackendConfigError(ValueError):
     """A store setting a user can fix (bad URL, credentials, index name); the message says how."""
 
 
 MIN_PREFIX = 8  # shortest id prefix ``get`` resolves
+# Ranking points: every query term earns the weights of the fields it occurs in, so a match in the title counts
+# most, one in the event fields (speaker names and affiliations, organisers, cities) next, one in the body least.
+FIELD_WEIGHTS = {"title": 4, "event": 2, "body": 1}
 FACET_LIMIT = 50  # most values returned per facet
 SORTS = ("relevance", "date")
 FACET_NAMES = ("source", "language", "event_type", "city", "city_pair", "speaker", "organization", "topic")
@@ -62,6 +75,7 @@ class Query:
     pair: tuple[str, str] | None = None
     speaker: str | None = None
     speaker_key: str | None = None  # registry key of the same person, matched as an alternative to ``speaker``
+    speaker_keys: list[str] = field(default_factory=list)  # registry keys of the person's other names, likewise
     org: str | None = None
     event_type: str | None = None
     topic: str | None = None
@@ -75,6 +89,7 @@ class Query:
     collapse: bool = False  # one hit per event (see the module docstring)
     event_status: str | None = None  # search_events only: "held" or "announced"
     sort: str = "relevance"  # "relevance" (best match first when there is text, else newest) or "date" (newest)
+    text_match: TextMatch | None = None  # ``text`` as search.normalise rewrote it; None: the words as typed
 
 
 @dataclass

@@ -40,6 +40,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from ingest.models import Document, EventReport, store_stamp, utc_now
 from search.base import (
     FACET_LIMIT,
+    FIELD_WEIGHTS,
     FACET_NAMES,
     MIN_PREFIX,
     BackendConfigError,
@@ -54,12 +55,17 @@ from search.base import (
 )
 from search.events_elastic import ElasticsearchEvents
 from search.text import (
+    AllOf,
+    QueryTerm,
+    TextMatch,
     extra_search_text,
     fold,
     make_snippet,
     name_words,
     pair_key,
-    query_terms,
+    plain_match,
+    query_match,
+    ranked_terms,
     segment_query_run,
     speaker_terms,
 )
@@ -69,9 +75,10 @@ MAX_RESULT_WINDOW = 10_000
 RETRYABLE_STATUS = (429, 502, 503, 504)
 DEFAULT_DEADLETTER = "var/es-deadletter.sqlite"
 DEADLETTER_RETRY_LIMIT = 5000  # dead letters retried per upsert call, so a long outage never stalls a run
-TITLE_BOOST = 4
-CJK_FIELD_BOOSTS = {"title.cjk": TITLE_BOOST, "text.cjk": 1, "extra.cjk": 1}
-CJK_FIELDS = [f"{field}^{boost}" for field, boost in CJK_FIELD_BOOSTS.items()]
+FIELD_NAMES = {"title": "title", "body": "text", "event": "extra"}  # contract field -> Elasticsearch field
+EN_FIELDS = [f"{FIELD_NAMES[f]}.en^{w:g}" for f, w in FIELD_WEIGHTS.items()]
+CJK_FIELD_BOOSTS = {f"{FIELD_NAMES[f]}.cjk": w for f, w in FIELD_WEIGHTS.items()}
+POINT = 1000.0  # score of one ranking point: BM25 scores stay far below it, so they only order equal points
 DATE_FORMAT = "strict_date_optional_time||yyyy-MM-dd||yyyy-MM||yyyy"
 PERIOD_UNITS = {4: "y", 7: "M", 10: "d"}  # length of a YYYY, YYYY-MM, YYYY-MM-DD bound -> date-math unit
 IN_FLIGHT_MARGIN = 60  # seconds: writes this close to an alias move are copied again
@@ -638,7 +645,7 @@ class ElasticsearchBackend(ElasticsearchEvents, SearchBackend):
         response = self.client.search(index=self.read_alias, **body)
         result = SearchResult(
             total=int(response["hits"]["total"]["value"]),
-            hits=[source_to_hit(h, query.text) for h in response["hits"]["hits"]],
+            hits=[source_to_hit(h, query_match(query)) for h in response["hits"]["hits"]],
         )
         if query.collapse:
             result.total = int(response["aggregations"]["rows"]["value"])
@@ -739,13 +746,13 @@ def source_to_document(source: dict[str, Any]) -> Document:
     return Document.from_dict(data)
 
 
-def source_to_hit(hit: dict[str, Any], query_text: str) -> Hit:
+def source_to_hit(hit: dict[str, Any], match: TextMatch | None) -> Hit:
     """Build a search hit, its snippet made by the helper both backends share."""
     source = hit["_source"]
     return Hit(
         id=source["id"], url=source["url"], title=source["title"], source=source["source"],
         language=source.get("language"), date=source.get("date"), score=float(hit.get("_score") or 0.0),
-        snippet=make_snippet(source.get("text") or "", query_text), event_type=source.get("event_type"),
+        snippet=make_snippet(source.get("text") or "", match), event_type=source.get("event_type"),
         is_event_report=bool(source.get("is_event_report")), event_id=source.get("event_id"),
         indexed_at=source.get("indexed_at"), **event_hit_fields(source.get("event")),
         group_size=int(hit.get("inner_hits", {}).get("reports", {}).get("hits", {}).get("total", {}).get("value", 1)),
@@ -756,40 +763,76 @@ def source_to_hit(hit: dict[str, Any], query_text: str) -> Hit:
 # queries
 
 
-def text_clauses(text: str) -> list[dict[str, Any]]:
-    """Turn user text into match queries, one per term, all required; nothing in the text is syntax.
+def text_clauses(query: Query | str) -> list[dict[str, Any]]:
+    """Return the required text clause of a query (its normalised match, else its words as typed); [] for none."""
+    match = plain_match(query) if isinstance(query, str) else query_match(query)
+    return [match_clause(match)] if match is not None else []
+
+
+def match_clause(match: TextMatch, field: str | None = None) -> dict[str, Any]:
+    """Turn a query's text match into a query over every field (or one contract field); nothing is syntax.
 
     Han runs match like in the SQLite store: all their jieba words, or the run as a character sequence.
-    Other words go through the English analyzer, all of their tokens in one field. A word the analyzer
-    drops entirely (a stop word) matches everything.
+    Other terms go through the English analyzer, all of their tokens in one field (a term of several
+    words, such as "Hong Kong" from the place vocabulary, as a phrase). A word the analyzer drops
+    entirely (a stop word) matches everything.
     """
-    clauses = []
-    for term in query_terms(text):
-        if term.is_han:
-            clauses.append(han_clause(term.text))
-        else:
-            fields = [f"title.en^{TITLE_BOOST}", "text.en", "extra.en"]
-            clauses.append({"multi_match": {"query": term.text, "fields": fields, "operator": "and",
-                                            "zero_terms_query": "all"}})
-    return clauses
+    if isinstance(match, QueryTerm):
+        if match.is_han:
+            return han_sequence(match.text, field) if match.exact else han_clause(match.text, field)
+        return word_clause(match.text, field)
+    clauses = [match_clause(item, field) for item in match.items]
+    if len(clauses) == 1:
+        return clauses[0]
+    if isinstance(match, AllOf):
+        return {"bool": {"must": clauses}}
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
-def han_clause(run: str) -> dict[str, Any]:
+def ranking_clauses(match: TextMatch | None) -> list[dict[str, Any]]:
+    """Return the optional clauses that give the contract's ranking points: per query term, the weight of
+    each field it occurs in (constant scores, far above any BM25 score, which only orders equal points)."""
+    return [{"constant_score": {"filter": match_clause(term, field), "boost": weight * POINT}}
+            for term in ranked_terms(match) for field, weight in FIELD_WEIGHTS.items()]
+
+
+def en_fields(field: str | None) -> list[str]:
+    """Return the English sub-fields to search: one contract field's, or all of them with their weights."""
+    return EN_FIELDS if field is None else [f"{FIELD_NAMES[field]}.en"]
+
+
+def cjk_boosts(field: str | None) -> dict[str, float]:
+    """Return the CJK sub-fields to search with their weights: one contract field's, or all of them."""
+    return CJK_FIELD_BOOSTS if field is None else {f"{FIELD_NAMES[field]}.cjk": 1}
+
+
+def word_clause(text: str, field: str | None = None) -> dict[str, Any]:
+    """Match a non-Han term in the English sub-fields: all its tokens in one field, several words as a phrase."""
+    if len(text.split()) > 1:
+        return {"multi_match": {"query": text, "type": "phrase", "fields": en_fields(field), "tie_breaker": 1.0,
+                                "zero_terms_query": "all"}}
+    return {"multi_match": {"query": text, "type": "most_fields", "fields": en_fields(field), "operator": "and",
+                            "zero_terms_query": "all"}}
+
+
+def han_clause(run: str, field: str | None = None) -> dict[str, Any]:
     """Match a Han run by all of its jieba words, or else by the run itself as a character sequence."""
     words = segment_query_run(run) or [run]
     if words == [run]:
-        return han_sequence(run)
-    by_words = {"bool": {"must": [han_sequence(word) for word in words]}}
-    return {"bool": {"should": [by_words, han_sequence(run)], "minimum_should_match": 1}}
+        return han_sequence(run, field)
+    by_words = {"bool": {"must": [han_sequence(word, field) for word in words]}}
+    return {"bool": {"should": [by_words, han_sequence(run, field)], "minimum_should_match": 1}}
 
 
-def han_sequence(chars: str) -> dict[str, Any]:
+def han_sequence(chars: str, field: str | None = None) -> dict[str, Any]:
     """Match a sequence of Han characters: a phrase of CJK bigrams, or for one character any bigram holding it."""
+    boosts = cjk_boosts(field)
     if len(chars) > 1:
-        return {"multi_match": {"query": chars, "type": "phrase", "fields": CJK_FIELDS}}
+        fields = [f"{name}^{boost:g}" for name, boost in boosts.items()]
+        return {"multi_match": {"query": chars, "type": "phrase", "fields": fields, "tie_breaker": 1.0}}
     # the cjk analyzer indexes a character on its own only when it stands alone, so look inside the bigrams
-    wildcards = [{"wildcard": {field: {"value": f"*{escape_wildcard(chars)}*", "boost": boost}}}
-                 for field, boost in CJK_FIELD_BOOSTS.items()]
+    wildcards = [{"wildcard": {name: {"value": f"*{escape_wildcard(chars)}*", "boost": boost}}}
+                 for name, boost in boosts.items()]
     return {"bool": {"should": wildcards, "minimum_should_match": 1}}
 
 
@@ -845,7 +888,7 @@ def event_filter_clauses(query: Query) -> list[dict[str, Any]]:
     if query.pair:
         filters.append({"term": {"city_pair_keys": pair_key(query.pair)}})
     if query.speaker:
-        words, keys = speaker_terms(query.speaker, query.speaker_key)
+        words, keys = speaker_terms(query.speaker, query.speaker_key, query.speaker_keys)
         name = {"match": {"speakers.name_words": {"query": " ".join(words), "operator": "and"}}}
         by_key = {"terms": {"speakers.key_folded": keys}}
         speaker = {"bool": {"should": [name, by_key], "minimum_should_match": 1}}
@@ -859,15 +902,17 @@ def event_filter_clauses(query: Query) -> list[dict[str, Any]]:
 
 def build_query(query: Query) -> dict[str, Any]:
     """Return the Elasticsearch query for a Query: text clauses required, filters in filter context."""
-    must = text_clauses(query.text) or [{"match_all": {}}]
-    return {"bool": {"must": must, "filter": filter_clauses(query)}}
+    match = query_match(query)
+    if match is None:
+        return {"bool": {"must": [{"match_all": {}}], "filter": filter_clauses(query)}}
+    return {"bool": {"must": [match_clause(match)], "should": ranking_clauses(match), "filter": filter_clauses(query)}}
 
 
 def sort_order(query: Query) -> list[Any]:
     """Best match first when there is text (unless sorted by date), else newest first; ties keep pages disjoint."""
     newest = {"date": {"order": "desc", "missing": "_last", "unmapped_type": "date"}}
     tie = [{"ingested_at": {"order": "desc", "unmapped_type": "date"}}, {"id": {"order": "desc"}}]
-    by_score = query.sort != "date" and query_terms(query.text)
+    by_score = query.sort != "date" and query_match(query) is not None
     return (["_score", newest] if by_score else [newest]) + tie
 
 

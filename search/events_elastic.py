@@ -182,7 +182,7 @@ class ElasticsearchEvents:
         from search.elastic import text_clauses, whole_period
 
         self.ensure_events_index()
-        must = _event_text_clauses(text_clauses(query.text)) or [{"match_all": {}}]
+        must = _event_text_clauses(text_clauses(query)) or [{"match_all": {}}]
         filters = [{"term": {"kind": "event"}}, *_event_filters(query, whole_period)]
         limit, offset = min(max(0, int(query.limit)), EVENTS_LIMIT), max(0, int(query.offset))
         newest = [{"event_date": {"order": "desc", "missing": "_last"}}, {"last_updated": "desc"}, {"id": "desc"}]
@@ -222,7 +222,8 @@ def _event_text_clauses(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     import json
 
     rewritten = json.dumps(clauses)
-    for old, new in (('"title.en^4"', '"text.en"'), ('"extra.en"', '"text.en"'), ('"title.cjk^4"', '"text.cjk"'),
+    for old, new in (('"title.en^4"', '"text.en"'), ('"extra.en^2"', '"text.en"'), ('"text.en^1"', '"text.en"'),
+                     ('"extra.cjk^2"', '"text.cjk"'), ('"extra.en"', '"text.en"'), ('"title.cjk^4"', '"text.cjk"'),
                      ('"extra.cjk^1"', '"text.cjk"'), ('"text.cjk^1"', '"text.cjk"'), ('"title.cjk"', '"text.cjk"'),
                      ('"extra.cjk"', '"text.cjk"')):
         rewritten = rewritten.replace(old, new)

@@ -196,9 +196,10 @@ class SQLiteEvents:
     def search_events(self, query: Query) -> EventSearchResult:
         """Return the events matching a query (semantics in ``search.events``)."""
         from search.sqlite import fts_expression
+        from search.text import query_match
 
         clauses, params = _event_filters(query)
-        expression = fts_expression(query.text)
+        expression = fts_expression(query_match(query))
         source = "FROM events e"
         order = "e.event_date IS NULL, e.event_date DESC, e.last_updated DESC, e.event_rowid DESC"
         if expression is not None:
@@ -225,10 +226,11 @@ class SQLiteEvents:
 
     def _collapsed_search(self, matched: Any, query: Query) -> Any:
         """Run a document search with one row per event: the best report of each, and how many matched."""
-        from search.sqlite import BM25, row_to_hit
         from search.base import SearchResult
+        from search.sqlite import ranking_score, row_to_hit
+        from search.text import query_match
 
-        score = f"-{BM25}" if matched.has_text else "0.0"
+        score, score_params = ranking_score(matched, query)
         inner = (f"SELECT d.doc_rowid AS doc_rowid, coalesce(d.event_id, d.id) AS grp, {score} AS score,"
                  f" d.date AS date {matched.sql}")
         ranked = (f"SELECT doc_rowid, grp, score, date, row_number() OVER (PARTITION BY grp ORDER BY score DESC,"
@@ -244,10 +246,10 @@ class SQLiteEvents:
         with self._lock:
             total = int(self._conn.execute(f"SELECT count(DISTINCT coalesce(d.event_id, d.id)) {matched.sql}",
                                            matched.params).fetchone()[0])
-            rows = self._conn.execute(sql, [*matched.params, limit, offset]).fetchall()
+            rows = self._conn.execute(sql, [*score_params, *matched.params, limit, offset]).fetchall()
             result = SearchResult(total=total, hits=[])
             for row in rows:
-                hit = row_to_hit(row, query.text)
+                hit = row_to_hit(row, query_match(query))
                 hit.group_size = int(row["n"])
                 result.hits.append(hit)
             if query.facets:

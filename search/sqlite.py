@@ -2,12 +2,13 @@
 
 Layout (schema version in ``PRAGMA user_version``):
 
-- ``documents``: one row per document, the stored fields plus four search columns: title and body with
-  Han runs segmented by jieba, and the Han character bigrams of each. Speaker names, organisers and
-  cities are appended to the body so that a search for them finds the report. Small columns come
-  first, so filters, sorting and facet counts never walk the overflow pages of long texts.
-- ``documents_fts``: FTS5 external-content index over the four search columns (porter + unicode61),
-  kept in sync by triggers, so a write to ``documents`` is all the code ever does.
+- ``documents``: one row per document, the stored fields plus six search columns: title, body and event
+  fields (speaker names and affiliations, organisers, cities) with Han runs segmented by jieba, and the
+  Han character bigrams of each. Small columns come first, so filters, sorting and facet counts never
+  walk the overflow pages of long texts.
+- ``documents_fts``: FTS5 external-content index over the six search columns (porter + unicode61),
+  kept in sync by triggers, so a write to ``documents`` is all the code ever does. Ranking is bm25 with
+  the contract's field weights (``search.base.FIELD_WEIGHTS``).
 - ``document_facets``: (document, kind, value, folded value) rows for cities, city pairs, speakers,
   speaker keys, organisers, speaker affiliations and topics; filters and facet counts read it.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from ingest.models import Document, EventReport, store_stamp
 from search.base import (
     FACET_LIMIT,
+    FIELD_WEIGHTS,
     FACET_NAMES,
     MIN_PREFIX,
     Hit,
@@ -39,6 +41,9 @@ from search.base import (
 )
 from search.events_sqlite import SQLiteEvents
 from search.text import (
+    AllOf,
+    QueryTerm,
+    TextMatch,
     cjk_bigrams,
     extra_search_text,
     fold,
@@ -46,17 +51,22 @@ from search.text import (
     make_snippet,
     name_words,
     pair_key,
-    query_terms,
+    plain_match,
+    query_match,
     quote_fts5,
+    ranked_terms,
     segment_for_index,
     segment_query_run,
     speaker_terms,
 )
 
-SCHEMA_VERSION = 3  # 2: speaker_words facet rows (word-subset speaker filter); 3: event id, store timestamps
+SCHEMA_VERSION = 4  # 2: speaker_words facet rows (word-subset speaker filter); 3: event id, store timestamps;
+# 4: event fields in their own full-text columns
 BATCH_SIZE = 500
-# bm25 column weights: title, body, title bigrams, body bigrams (a title match counts four times)
-BM25 = "bm25(documents_fts, 4.0, 1.0, 4.0, 1.0)"
+SEARCH_COLUMNS = ("search_title", "search_body", "search_extra", "search_title_cjk", "search_body_cjk",
+                  "search_extra_cjk")
+COLUMN_FIELDS = ("title", "body", "event") * 2  # the contract field each search column holds
+BM25 = f"bm25(documents_fts, {', '.join(str(FIELD_WEIGHTS[f]) for f in COLUMN_FIELDS)})"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -81,7 +91,9 @@ CREATE TABLE IF NOT EXISTS documents (
     search_title TEXT NOT NULL,
     search_body TEXT NOT NULL,
     search_title_cjk TEXT NOT NULL,
-    search_body_cjk TEXT NOT NULL
+    search_body_cjk TEXT NOT NULL,
+    search_extra TEXT NOT NULL DEFAULT '',
+    search_extra_cjk TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
@@ -94,24 +106,27 @@ CREATE TABLE IF NOT EXISTS document_facets (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS document_facets_doc ON document_facets(doc_rowid);
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
-    search_title, search_body, search_title_cjk, search_body_cjk,
+    {columns},
     content='documents', content_rowid='doc_rowid',
     tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER IF NOT EXISTS documents_ai AFTER INSERT ON documents BEGIN
-    INSERT INTO documents_fts(rowid, search_title, search_body, search_title_cjk, search_body_cjk)
-    VALUES (new.doc_rowid, new.search_title, new.search_body, new.search_title_cjk, new.search_body_cjk);
+    INSERT INTO documents_fts(rowid, {columns}) VALUES (new.doc_rowid, {new});
 END;
 CREATE TRIGGER IF NOT EXISTS documents_ad AFTER DELETE ON documents BEGIN
-    INSERT INTO documents_fts(documents_fts, rowid, search_title, search_body, search_title_cjk, search_body_cjk)
-    VALUES ('delete', old.doc_rowid, old.search_title, old.search_body, old.search_title_cjk, old.search_body_cjk);
+    INSERT INTO documents_fts(documents_fts, rowid, {columns}) VALUES ('delete', old.doc_rowid, {old});
 END;
 CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE ON documents BEGIN
-    INSERT INTO documents_fts(documents_fts, rowid, search_title, search_body, search_title_cjk, search_body_cjk)
-    VALUES ('delete', old.doc_rowid, old.search_title, old.search_body, old.search_title_cjk, old.search_body_cjk);
-    INSERT INTO documents_fts(rowid, search_title, search_body, search_title_cjk, search_body_cjk)
-    VALUES (new.doc_rowid, new.search_title, new.search_body, new.search_title_cjk, new.search_body_cjk);
+    INSERT INTO documents_fts(documents_fts, rowid, {columns}) VALUES ('delete', old.doc_rowid, {old});
+    INSERT INTO documents_fts(rowid, {columns}) VALUES (new.doc_rowid, {new});
 END;
+""".format(columns=", ".join(SEARCH_COLUMNS), new=", ".join(f"new.{c}" for c in SEARCH_COLUMNS),
+           old=", ".join(f"old.{c}" for c in SEARCH_COLUMNS))
+DROP_FTS = """
+DROP TRIGGER IF EXISTS documents_ai;
+DROP TRIGGER IF EXISTS documents_ad;
+DROP TRIGGER IF EXISTS documents_au;
+DROP TABLE IF EXISTS documents_fts;
 """
 # indexes on columns added by schema 3 (created after the upgrade has added the columns)
 INDEXES_V3 = """
@@ -157,7 +172,11 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
                 f"{self.path} uses search schema {version}, this coopwatch knows {SCHEMA_VERSION}: upgrade coopwatch"
             )
         with self._lock:
+            if 0 < version < 4:
+                self._move_event_fields_to_own_columns()
             self._conn.executescript(SCHEMA)
+            if 0 < version < 4:
+                self._conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
         if 0 < version < 2:
             self._rebuild_facets()
         if 0 < version < 3:
@@ -177,6 +196,22 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
             rows = self._conn.execute("SELECT doc_rowid, fetched_at FROM documents WHERE indexed_at IS NULL").fetchall()
             self._conn.executemany("UPDATE documents SET indexed_at=?, changed_at=? WHERE doc_rowid=?",
                                    [(*[legacy_stamp(fetched)] * 2, rowid) for rowid, fetched in rows])
+
+    def _move_event_fields_to_own_columns(self) -> None:
+        """Upgrade a version 1-3 store: event fields leave the body for their own columns (index rebuilt after)."""
+        self._conn.executescript(DROP_FTS)
+        present = {row["name"] for row in self._conn.execute("PRAGMA table_info(documents)")}
+        for column in ("search_extra", "search_extra_cjk"):
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE documents ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        rows = self._conn.execute("SELECT doc_rowid, title, text, event FROM documents").fetchall()
+        with self._transaction():
+            for row in rows:
+                event = EventReport.from_dict(json.loads(row["event"])) if row["event"] else None
+                columns = search_columns(row["title"], row["text"], event)
+                assignments = ",".join(f"{name}=?" for name in columns)
+                self._conn.execute(f"UPDATE documents SET {assignments} WHERE doc_rowid=?",
+                                   [*columns.values(), row["doc_rowid"]])
 
     def _rebuild_facets(self) -> None:
         """Recompute every document's facet rows from its stored event (a schema upgrade adds new kinds)."""
@@ -346,7 +381,7 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
             counted = self._materialized(matched) if query.facets else matched
             total = int(self._conn.execute(f"SELECT count(*) {counted.sql}", counted.params).fetchone()[0])
             rows = self._page_rows(matched, query)
-            result = SearchResult(total=total, hits=[row_to_hit(row, query.text) for row in rows])
+            result = SearchResult(total=total, hits=[row_to_hit(row, query_match(query)) for row in rows])
             if query.facets:
                 result.facets = self._facets(counted)
                 result.histogram = self._histogram(counted)
@@ -360,17 +395,18 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
         return MatchedSet("FROM temp.matched_docs m JOIN documents d ON d.doc_rowid = m.doc_rowid WHERE 1", [], False)
 
     def _page_rows(self, matched: MatchedSet, query: Query) -> list[sqlite3.Row]:
-        """Return the rows of the requested page, best first."""
+        """Return the rows of the requested page, best first (field points, then bm25, then newest)."""
+        score, score_params = ranking_score(matched, query)
         if matched.has_text and query.sort != "date":
-            score, order = f"-{BM25}", f"{BM25}, d.date DESC, d.doc_rowid DESC"
+            order = "score DESC, d.date DESC, d.doc_rowid DESC"
         else:
-            score, order = (f"-{BM25}" if matched.has_text else "0.0"), "d.date IS NULL, d.date DESC, d.doc_rowid DESC"
+            order = "d.date IS NULL, d.date DESC, d.doc_rowid DESC"
         sql = (
             f"SELECT d.id, d.url, d.title, d.source, d.language, d.date, d.text, d.event_type,"
             f" d.is_event_report, d.event, d.event_id, d.indexed_at, {score} AS score {matched.sql} ORDER BY {order} LIMIT ? OFFSET ?"
         )
         limit, offset = max(0, int(query.limit)), max(0, int(query.offset))
-        return self._conn.execute(sql, [*matched.params, limit, offset]).fetchall()
+        return self._conn.execute(sql, [*score_params, *matched.params, limit, offset]).fetchall()
 
     def _facets(self, matched: MatchedSet) -> dict[str, list[tuple[str, int]]]:
         """Count the matching documents per value of every facet."""
@@ -418,7 +454,7 @@ class MatchedSet:
     def for_query(cls, query: Query) -> MatchedSet:
         """Build the clause for a query's text and filters."""
         clauses, params = filter_clauses(query)
-        expression = fts_expression(query.text)
+        expression = fts_expression(query_match(query))
         if expression is None:
             source = "FROM documents d"
         else:
@@ -432,10 +468,42 @@ class MatchedSet:
 # query building ------------------------------------------------------------------------------------------
 
 
-def fts_expression(text: str) -> str | None:
-    """Turn user text into an FTS5 expression: every term quoted, terms ANDed; None when no term."""
-    parts = [han_expression(t.text) if t.is_han else quote_fts5(t.text) for t in query_terms(text)]
-    return " AND ".join(parts) or None
+def ranking_score(matched: MatchedSet, query: Query) -> tuple[str, list[str]]:
+    """Return the SQL of a hit's score and its parameters: ranking points plus bm25 squeezed below one point."""
+    if not matched.has_text:
+        return "0.0", []
+    points, params = field_points(query_match(query))
+    return f"{points} + (-{BM25}) / (1.0 - {BM25})", params
+
+
+def fts_expression(match: TextMatch | str | None) -> str | None:
+    """Turn a query's text match (or user text) into an FTS5 expression: terms quoted, AND/OR as the match says."""
+    if isinstance(match, str):
+        match = plain_match(match)
+    if match is None:
+        return None
+    if isinstance(match, QueryTerm):
+        if match.is_han:
+            return han_sequence_expression(match.text) if match.exact else han_expression(match.text)
+        return quote_fts5(match.text)
+    parts = [part for part in map(fts_expression, match.items) if part]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else "(" + (" AND " if isinstance(match, AllOf) else " OR ").join(parts) + ")"
+
+
+def field_points(match: TextMatch | None) -> tuple[str, list[str]]:
+    """Return the SQL of a document's ranking points and its parameters: per query term, the weights of the
+    fields (title, event fields, body) in which it occurs, added up (the contract's ranking rule)."""
+    parts, params = [], []
+    for term in ranked_terms(match):
+        expression = fts_expression(term)
+        for field, weight in FIELD_WEIGHTS.items():
+            columns = " ".join(c for c, f in zip(SEARCH_COLUMNS, COLUMN_FIELDS) if f == field)
+            parts.append(f"(CASE WHEN d.doc_rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
+                         f" THEN {weight:g} ELSE 0 END)")
+            params.append(f"{{{columns}}} : ({expression})")
+    return "(" + (" + ".join(parts) or "0") + ")", params
 
 
 def han_expression(run: str) -> str:
@@ -444,11 +512,14 @@ def han_expression(run: str) -> str:
     by_words = "(" + " AND ".join(quote_fts5(w) for w in words) + ")"
     if words == [run] and len(run) == 2:
         return quote_fts5(run)  # the word is its own single bigram
+    return f"({by_words} OR {han_sequence_expression(run)})"
+
+
+def han_sequence_expression(run: str) -> str:
+    """Match a Han run as its character sequence: a phrase of its bigrams (one character: any bigram it starts)."""
     if len(run) == 1:
-        by_chars = quote_fts5(run) + "*"
-    else:
-        by_chars = quote_fts5(" ".join(han_bigrams(run)[:-1]))
-    return f"({by_words} OR {by_chars})"
+        return quote_fts5(run) + "*"
+    return quote_fts5(" ".join(han_bigrams(run)[:-1]))
 
 
 def facet_condition(kinds: tuple[str, ...], test: str) -> str:
@@ -507,7 +578,7 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
     if query.pair:
         where.add(facet_condition(("city_pair",), "f.norm = ?"), "city_pair", pair_key(query.pair))
     if query.speaker:
-        add_speaker_filter(where, query.speaker, query.speaker_key)
+        add_speaker_filter(where, query.speaker, query.speaker_key, query.speaker_keys)
     if query.org:
         where.add(facet_condition(("organization", "affiliation"), "f.norm LIKE ? ESCAPE '\\'"),
                   "organization", "affiliation", "%" + escape_like(fold(query.org)) + "%")
@@ -515,9 +586,10 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
         where.add(facet_condition(("topic",), "f.norm = ?"), "topic", fold(query.topic))
 
 
-def add_speaker_filter(where: Conditions, speaker: str, speaker_key: str | None = None) -> None:
-    """Match a speaker whose name has every word of the query (in any order), or whose registry key is it."""
-    words, keys = speaker_terms(speaker, speaker_key)
+def add_speaker_filter(where: Conditions, speaker: str, speaker_key: str | None = None,
+                       speaker_keys: list[str] | tuple[str, ...] = ()) -> None:
+    """Match a speaker whose name has every word of the query (in any order), or whose registry key is one given."""
+    words, keys = speaker_terms(speaker, speaker_key, speaker_keys)
     tests = " AND ".join("(' ' || f.norm || ' ') LIKE ? ESCAPE '\\'" for _ in words)
     patterns = ["% " + escape_like(w) + " %" for w in words]
     key_test = f"f.norm IN ({','.join('?' * len(keys))})"
@@ -574,7 +646,6 @@ def count_outcome(stats: UpsertStats, doc: Document, outcome: str) -> None:
 def document_row(doc: Document, digest: str) -> dict[str, Any]:
     """Return the documents-table row for a document, search columns included."""
     event = doc.event
-    body = "\n".join([doc.text or "", *extra_search_text(event)])
     return {
         "id": doc.id, "url": doc.url, "source": doc.source, "title": doc.title or "", "text": doc.text or "",
         "language": doc.language, "published": doc.published, "date": doc.date,
@@ -582,8 +653,17 @@ def document_row(doc: Document, digest: str) -> dict[str, Any]:
         "content_hash": digest, "event_type": event.event_type if event else None, "event_id": doc.event_id,
         "is_event_report": int(bool(event and event.is_event_report)),
         "event": json.dumps(event.to_dict(), ensure_ascii=False) if event else None,
-        "search_title": segment_for_index(doc.title or ""), "search_body": segment_for_index(body),
-        "search_title_cjk": cjk_bigrams(doc.title or ""), "search_body_cjk": cjk_bigrams(body),
+        **search_columns(doc.title, doc.text, event),
+    }
+
+
+def search_columns(title: str | None, text: str | None, event: EventReport | None) -> dict[str, str]:
+    """Return the full-text columns of a document: title, body and event fields, segmented and as bigrams."""
+    extra = "\n".join(extra_search_text(event))
+    return {
+        "search_title": segment_for_index(title or ""), "search_body": segment_for_index(text or ""),
+        "search_extra": segment_for_index(extra), "search_title_cjk": cjk_bigrams(title or ""),
+        "search_body_cjk": cjk_bigrams(text or ""), "search_extra_cjk": cjk_bigrams(extra),
     }
 
 
@@ -614,11 +694,11 @@ def row_to_document(row: sqlite3.Row) -> Document:
     )
 
 
-def row_to_hit(row: sqlite3.Row, query_text: str) -> Hit:
+def row_to_hit(row: sqlite3.Row, match: TextMatch | None) -> Hit:
     """Build a search hit (with its HTML snippet) from a result row."""
     return Hit(
         id=row["id"], url=row["url"], title=row["title"], source=row["source"], language=row["language"],
-        date=row["date"], score=float(row["score"]), snippet=make_snippet(row["text"], query_text),
+        date=row["date"], score=float(row["score"]), snippet=make_snippet(row["text"], match),
         event_type=row["event_type"], is_event_report=bool(row["is_event_report"]),
         event_id=row["event_id"], indexed_at=row["indexed_at"],
         **event_hit_fields(json.loads(row["event"]) if row["event"] else None),

@@ -95,10 +95,14 @@ def segment_query_run(run: str) -> list[str]:
 
 @dataclass(frozen=True)
 class QueryTerm:
-    """One term of a user query: a run of Han characters or a non-Han chunk (a word, maybe with punctuation)."""
+    """One term of a user query: a run of Han characters or a non-Han chunk (a word, maybe with punctuation).
+
+    ``exact``: a name (香港, 方志强) matched as its exact character sequence, not by its jieba words.
+    """
 
     text: str
     is_han: bool
+    exact: bool = False
 
 
 def query_terms(text: str) -> list[QueryTerm]:
@@ -115,6 +119,55 @@ def query_terms(text: str) -> list[QueryTerm]:
             position = match.end()
         _add_plain_term(terms, chunk[position:])
     return terms
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A part of a query that matches when any of its items does (上海 or Shanghai)."""
+
+    items: tuple[TextMatch, ...]
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """A part of a query that matches when all of its items do (the words of a query)."""
+
+    items: tuple[TextMatch, ...]
+
+
+TextMatch = QueryTerm | AnyOf | AllOf  # a term is one phrase: a Han run or a chunk of other characters
+
+
+def plain_match(text: str) -> AllOf | None:
+    """Return the match of user text taken as typed: all of its terms (None when it has none)."""
+    terms = query_terms(text)
+    return AllOf(tuple(terms)) if terms else None
+
+
+def query_match(query: Any) -> TextMatch | None:
+    """Return what a query's text must match: its normalised ``text_match``, else its words as typed."""
+    match = getattr(query, "text_match", None)
+    return match if match is not None else plain_match(query.text)
+
+
+MAX_RANKED_TERMS = 8  # query terms whose fields count for ranking (a longer query ranks by its first ones)
+
+
+def ranked_terms(match: TextMatch | None) -> list[TextMatch]:
+    """Return the parts of a match that earn ranking points: the items of its top AllOf, or the match itself."""
+    if match is None:
+        return []
+    items = match.items if isinstance(match, AllOf) else (match,)
+    return list(items[:MAX_RANKED_TERMS])
+
+
+def match_terms(match: TextMatch | None) -> list[QueryTerm]:
+    """Return every term (phrase) of a match, in order, without repeats."""
+    if match is None:
+        return []
+    if isinstance(match, QueryTerm):
+        return [match]
+    return list(dict.fromkeys(term for item in match.items for term in match_terms(item)))
 
 
 def _add_plain_term(terms: list[QueryTerm], piece: str) -> None:
@@ -147,11 +200,12 @@ def name_words(value: str | None) -> str:
     return " ".join(re.findall(r"\w+", fold(value)))
 
 
-def speaker_terms(speaker: str, speaker_key: str | None = None) -> tuple[list[str], list[str]]:
+def speaker_terms(speaker: str, speaker_key: str | None = None,
+                  speaker_keys: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """Return what a speaker filter matches: the name's folded words (all required) and the registry keys."""
     words = name_words(speaker).split() or [fold(speaker)]
-    keys = [fold(speaker)] + ([fold(speaker_key)] if speaker_key else [])
-    return words, keys
+    keys = [fold(speaker)] + [fold(k) for k in (speaker_key, *speaker_keys) if k]
+    return words, list(dict.fromkeys(keys))
 
 
 def pair_key(pair: Iterable[str]) -> str:
@@ -181,24 +235,27 @@ def crude_stem(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def highlight_pattern(query_text: str) -> re.Pattern[str] | None:
-    """Return a regex matching, in stored text, the words a query looks for (None when it has none)."""
+def highlight_pattern(query: str | TextMatch | None) -> re.Pattern[str] | None:
+    """Return a regex matching, in stored text, the words a query (text or match) looks for; None when none."""
+    terms = query_terms(query) if isinstance(query, str) else match_terms(query)
     han: set[str] = set()
     stems: set[str] = set()
-    for term in query_terms(query_text):
+    for term in terms:
         if term.is_han:
             han.add(term.text)
-            han.update(word for word in segment_query_run(term.text) if len(word) > 1)
-    stems.update(crude_stem(word) for word in query_words(query_text))
+            if not term.exact:
+                han.update(word for word in segment_query_run(term.text) if len(word) > 1)
+        else:
+            stems.update(crude_stem(word) for word in query_words(term.text))
     parts = [re.escape(h) for h in sorted(han, key=len, reverse=True)]
     parts += [rf"(?<![{LATIN_WORD}]){re.escape(s)}[{LATIN_WORD}]*" for s in sorted(stems, key=len, reverse=True)]
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
-def make_snippet(text: str, query_text: str = "", size: int = SNIPPET_SIZE) -> str:
-    """Return an HTML snippet of text: the best window for the query, matches in <mark>, the rest escaped."""
+def make_snippet(text: str, query: str | TextMatch | None = "", size: int = SNIPPET_SIZE) -> str:
+    """Return an HTML snippet of text: the best window for the query (text or match), matches in <mark>."""
     text = WHITESPACE.sub(" ", text or "").strip()
-    pattern = highlight_pattern(query_text)
+    pattern = highlight_pattern(query)
     start = best_window_start(text, pattern, size) if pattern else 0
     end = min(len(text), start + size)
     body = mark_matches(text[start:end], pattern)

@@ -139,3 +139,42 @@ def test_core_cli_needs_neither_airflow_nor_elasticsearch(tmp_path):
     assert found.returncode == 0 and json.loads(found.stdout)["total"] > 0, found.stderr
     page = ROOT / "demo" / "sites" / "harbour" / "news" / "2025" / "greater-bay-area-mobility-forum.html"
     assert core("structure", str(page), "--json").returncode == 0
+
+
+def test_global_options_work_on_either_side_of_the_command(tmp_path, capsys):
+    store = str(tmp_path / "s.sqlite")
+    assert main(["search", "x", "--store", store, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 0 and Path(store).exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources: 3\n", encoding="utf-8")
+    for args in (["--sources", str(bad), "sources", "check"], ["sources", "check", "--sources", str(bad)],
+                 ["crawl", "--sources", str(bad), "--store", store, "-v"]):
+        assert main(args) == 2 and str(bad) in capsys.readouterr().err, args
+
+
+def test_show_with_a_short_prefix_says_how_long_a_prefix_must_be(tmp_path, capsys):
+    assert main(["show", "bb6f", "--store", str(tmp_path / "s.sqlite")]) == 2
+    assert "an id prefix needs 8 or more characters" in capsys.readouterr().err
+    assert main(["show", "bb6f2f0dcedb", "--store", str(tmp_path / "s.sqlite")]) == 1
+    assert "no document has an id starting with 'bb6f2f0dcedb'" in capsys.readouterr().err
+
+
+def test_crawl_refused_by_the_private_address_guard_fails_and_names_the_fix(tmp_path, capsys, monkeypatch):
+    from coopwatch.demo import DemoSites
+
+    for name, value in {"COOPWATCH_STATE_PATH": tmp_path / "st.sqlite", "COOPWATCH_ARCHIVE_DIR": tmp_path / "warc",
+                        "COOPWATCH_MIN_DELAY": "0"}.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.delenv("COOPWATCH_ALLOW_HOSTS", raising=False)
+    with DemoSites(port_base=0, sites=("harbour",)) as sites:
+        sources = tmp_path / "demo.yaml"
+        sources.write_text(f"sources:\n  - name: harbour\n    start_urls: [{sites.url('harbour', '/news/')}]\n",
+                           encoding="utf-8")
+        code = main(["crawl", "--sources", str(sources), "--store", str(tmp_path / "s.sqlite")])
+        assert sites.request_log == []  # refused before any request
+    output = capsys.readouterr().out
+    assert code == 1
+    row = next(line for line in output.splitlines() if "harbour" in line and "│" in line)
+    assert row.split("│")[-2].strip() == "1"  # the failed listing page counts as failed
+    assert "harbour: source failed: no start page could be read (listing: blocked: 127.0.0.1" in output
+    assert "COOPWATCH_ALLOW_HOSTS=127.0.0.1" in output

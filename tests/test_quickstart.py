@@ -50,6 +50,7 @@ def demo_runs(tmp_path_factory):
     """Run the quick-start job twice in a fresh directory; return (first, second, cwd, env, base)."""
     cwd = tmp_path_factory.mktemp("quickstart")
     env = {**os.environ, "COOPWATCH_DEMO_PORT_BASE": str(free_port_base()), "COLUMNS": "200"}
+    env.pop("COOPWATCH_REGISTRY_DIR", None)  # the demo's registry is the default
     env.pop("COOPWATCH_STORE", None)
     first = run(["coopwatch.quickstart"], cwd, env)
     second = run(["coopwatch.quickstart"], cwd, env)
@@ -75,6 +76,34 @@ def test_first_run_exits_0_and_indexes_the_demo_sites(demo_runs):
     assert (Path(cwd) / "var" / "coopwatch.sqlite").exists()
 
 
+def test_first_run_explains_the_deliberate_failures_and_lists_the_new_events(demo_runs):
+    first, _, _, _ = demo_runs
+    out = " ".join(first.stdout.split())  # the table wraps long lines on narrow terminals
+    assert "harbour: 1 page(s) not stored (robots 1)" in out
+    assert "/private/2025/board-retreat-notes.html robots: disallowed - the site's robots.txt disallows it" in out
+    assert "/en/news/2026/annual-report-2025.html http: 404 - " in out and "the page is gone" in out
+    assert "/en/news/2025/gallery-gba-data-seminar.html extract: " in out and "no article text" in out
+    events = [a for a in ARTICLES if a["kind"] == "event"]
+    assert f"new event reports ({len(events)}):" in out
+    ids = {}
+    for line in first.stdout.splitlines():
+        parts = line.split(maxsplit=2)
+        if len(parts) == 3 and len(parts[0]) == 12 and parts[1] in ("harbour", "donghai", "pearl"):
+            ids[parts[2].strip()] = parts[0]
+    assert set(ids) == {a["title"] for a in events}
+
+
+def test_demo_sites_fall_back_to_free_ports_when_8701_is_taken():
+    from coopwatch.demo import DemoSites, first_free_sites, port_base_of
+
+    taken, free = free_port_base(), free_port_base()
+    with DemoSites(port_base=taken):  # someone else holds the preferred ports
+        with first_free_sites((taken, free)) as sites:
+            assert port_base_of(sites) == free  # a fixed fallback: the same ids on the next run
+        with first_free_sites((taken,)) as sites:
+            assert port_base_of(sites) not in (0, taken)  # no fixed base free: ephemeral ports
+
+
 def test_second_run_fetches_nothing_again_and_writes_no_duplicates(demo_runs):
     first, second, cwd, env = demo_runs
     assert second.returncode == 0, second.stderr
@@ -95,11 +124,12 @@ def test_search_hong_kong_returns_the_hong_kong_event_reports(demo_runs):
     assert expected and expected <= urls
 
 
-def test_chinese_query_returns_the_shanghai_hong_kong_report(demo_runs):
+def test_chinese_query_returns_the_shanghai_hong_kong_reports_in_both_languages(demo_runs):
     _, _, cwd, env = demo_runs
-    hits = search_json("沪港", cwd, env)["results"]
-    assert any(h["url"].endswith("/xwdt/202511/t20251119_4188.html") for h in hits)
-    assert all(h["language"] == "zh" for h in hits)
+    hits = search_json("沪港", cwd, env)["results"]  # as a user runs it
+    paths = [h["url"].split("/", 3)[3] for h in hits]
+    assert {"xwdt/202511/t20251119_4188.html", "news/2025/shanghai-hong-kong-urban-renewal-symposium.html"} <= set(paths)
+    assert search_json("滬港", cwd, env)["results"] == hits  # traditional script: the same results
     gbk = search_json("沪澳", cwd, env)["results"]  # the GBK-encoded page, decoded correctly
     assert any(h["url"].endswith("/xwdt/202412/t20241210_4052.html") for h in gbk)
 
@@ -127,6 +157,71 @@ def test_structured_filters_find_the_demo_events(demo_runs):
     assert forums and all(h["event_type"] == "forum" for h in forums)
     macao = search_json("", cwd, env, "--city", "Macao", "--events-only", "--lang", "en")["results"]
     assert macao and all("Macao" in h["cities"] and h["language"] == "en" for h in macao)
+
+
+@pytest.fixture
+def searcher(demo_runs, capsys):
+    """Return a function running `coopwatch search ... --json` on the demo store in this process (quicker)."""
+    from coopwatch.cli import main
+    from coopwatch.demo import DEMO_REGISTRY, REGISTRY_ENV
+    from ingest.structure.registry import reload_registries
+
+    _, _, cwd, env = demo_runs
+    before = os.environ.get(REGISTRY_ENV)
+    os.environ[REGISTRY_ENV] = str(DEMO_REGISTRY)  # as the coopwatch command has it by default in a checkout
+    reload_registries()
+
+    def search(query, *options):
+        capsys.readouterr()
+        assert main(["--store", str(Path(cwd) / "var" / "coopwatch.sqlite"), "search", query, "--json",
+                     "--limit", "50", *options]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    yield search
+    if before is None:
+        os.environ.pop(REGISTRY_ENV)
+    else:
+        os.environ[REGISTRY_ENV] = before
+    reload_registries()
+
+
+def paths_of(search, query, *options):
+    return {h["url"].split("/", 3)[3] for h in search(query, *options)["results"]}
+
+
+def test_chinese_filters_find_what_english_ones_do(searcher):
+    macao = paths_of(searcher, "", "--city", "Macao")
+    assert macao and paths_of(searcher, "", "--city", "澳门") == macao == paths_of(searcher, "", "--city", "澳門")
+    pair = paths_of(searcher, "", "--pair", "Hong Kong,Shanghai")
+    assert pair >= {"news/2025/shanghai-hong-kong-urban-renewal-symposium.html", "xwdt/202511/t20251119_4188.html"}
+    for typed in ("上海,香港", "Hong Kong|Shanghai", "沪港"):
+        assert paths_of(searcher, "", "--pair", typed) == pair, typed
+    symposia = paths_of(searcher, "", "--type", "symposium")
+    assert len(symposia) >= 2 and paths_of(searcher, "", "--type", "研讨会") == symposia
+
+
+def test_facet_pair_as_printed_is_accepted(searcher):
+    facets = searcher("", "--facets")["facets"]["city_pair"]
+    printed, count = facets[0]
+    assert "|" in printed and len(paths_of(searcher, "", "--pair", printed)) == count
+
+
+def test_place_names_find_reports_in_both_languages(searcher):
+    chinese, english = paths_of(searcher, "上海"), paths_of(searcher, "Shanghai")
+    assert chinese == english
+    assert "news/2025/shanghai-hong-kong-urban-renewal-symposium.html" in chinese  # English, says "Shanghai"
+    assert "xwdt/202511/t20251119_4188.html" in english  # Chinese, says 上海
+
+
+def test_every_name_of_a_demo_person_finds_the_same_reports(searcher):
+    from coopwatch.demo import DEMO_REGISTRY
+    from ingest.structure.registry import load_people
+
+    for person in load_people([DEMO_REGISTRY / "people.yaml"])[0].values():
+        names = person.names
+        found = [searcher("", "--speaker", name)["results"] for name in names]
+        assert all(hits == found[0] for hits in found), names
+        assert {h["language"] for h in found[0]} == {"en", "zh"}, names  # each is named in both languages
 
 
 def test_show_stats_and_reprocess_commands(demo_runs):

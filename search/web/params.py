@@ -105,12 +105,14 @@ class Filters:
 
 
 def parse_pair(value: str) -> tuple[str, str]:
-    """Return a city pair from "A,B" (or the facet form "A|B"), sorted."""
-    separator = "|" if "|" in value and "," not in value else ","
-    parts = [p.strip() for p in value.split(separator) if p.strip()]
-    if len(parts) != 2:
-        raise BadParameter("pair", f"{value!r}: expected two places separated by a comma, e.g. 'Hong Kong,Shanghai'")
-    return (min(parts), max(parts))
+    """Return a city pair from "A,B" (or the facet form "A|B", "上海,香港", "沪港") as canonical names, sorted."""
+    from search.normalise import QueryError
+    from search.normalise import parse_pair as read_pair
+
+    try:
+        return read_pair(value)
+    except QueryError:
+        raise BadParameter("pair", f"{value!r}: expected two places separated by a comma, e.g. 'Hong Kong,Shanghai'") from None
 
 
 def check_date(param: str, value: str | None) -> str | None:

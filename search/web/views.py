@@ -8,6 +8,7 @@ from typing import Any
 
 from ingest.models import Document, Speaker
 from search.base import Hit, Query, SearchResult
+from search.normalise import canonical_event_type, normalise_query
 from search.text import fold
 from search.web.params import BadParameter, Filters, check_vocabulary, check_window, parse_pair
 from search.web.services import WebServices
@@ -34,8 +35,9 @@ class NotFound(Exception):
 
 
 def check_filters(services: WebServices, filters: Filters) -> None:
-    """Refuse an event type or topic outside the structurer's vocabularies."""
-    check_vocabulary("type", filters.type, services.event_types)
+    """Refuse an event type or topic outside the structurer's vocabularies (a type in any language: 研讨会)."""
+    event_type = canonical_event_type(filters.type) if filters.type else None
+    check_vocabulary("type", event_type, services.event_types)
     check_vocabulary("topic", filters.topic, services.topics)
 
 
@@ -43,7 +45,7 @@ def run_search(services: WebServices, filters: Filters, limit: int, offset: int,
     """Check a search against the vocabularies and paging window, then run it."""
     check_filters(services, filters)
     check_window(limit, offset)
-    return services.backend.search(filters.to_query(services.person_key, limit, offset, facets))
+    return services.backend.search(normalise_query(filters.to_query(services.person_key, limit, offset, facets)))
 
 
 @dataclass

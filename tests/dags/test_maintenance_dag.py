@@ -20,6 +20,11 @@ QUIET_SOURCE = """
     min_delay: 0.05
 """
 
+BLOCKED_SOURCE = """
+  - name: blocked
+    start_urls: ["http://10.255.255.1/news/"]
+"""
+
 
 def aged_warc(archive: Path, name: str, days: float) -> Path:
     """Create an empty WARC file whose modification time is ``days`` ago."""
@@ -47,17 +52,23 @@ def task_states(home, dag_id: str) -> dict[str, str]:
 def test_maintenance_prunes_by_retention_and_warns_about_a_quiet_source(airflow_template_db, demo_sites, tmp_path):
     env = coopwatch_env(tmp_path, demo_sites) | {"COOPWATCH_RETENTION_DAYS": "1000"}  # the run's param wins
     with open(env["COOPWATCH_SOURCES"], "a", encoding="utf-8") as sources:
-        sources.write(QUIET_SOURCE.format(origin=demo_sites.origins["harbour"]))
+        sources.write(QUIET_SOURCE.format(origin=demo_sites.origins["harbour"]) + BLOCKED_SOURCE)
     home = new_home(airflow_template_db, tmp_path / "airflow", env)
     archive = Path(env["COOPWATCH_ARCHIVE_DIR"]) / "harbour"
     old_warc = aged_warc(archive, "20200101T000000-1.warc.gz", days=10)
 
     results, output = home.run_dags(
-        "coopwatch_crawl_harbour", "coopwatch_crawl_quiet", "coopwatch_crawl_quiet", "coopwatch_maintenance",
+        "coopwatch_crawl_harbour", "coopwatch_crawl_quiet", "coopwatch_crawl_quiet", "coopwatch_crawl_blocked",
+        "coopwatch_maintenance",
         confs={"coopwatch_crawl_quiet": {"empty_runs_warning": 2},
                "coopwatch_maintenance": {"retention_days": 5, "empty_runs_warning": 2}})
     TIMINGS["maintenance DAG"] = results[-1]["seconds"] if results else None
-    assert [r["state"] for r in results] == ["success"] * 4, output[-5000:]
+    assert [r["state"] for r in results] == ["success"] * 3 + ["failed", "success"], output[-5000:]
+    # a source whose start pages all fail fails its run, at once and saying why and how to fix it
+    blocked = task_states(home, "coopwatch_crawl_blocked")
+    assert blocked["discover"] == "failed" and blocked["record_run"] == "success"
+    assert "no start page could be read (listing: blocked: 10.255.255.1 is private" in output
+    assert "COOPWATCH_ALLOW_HOSTS=10.255.255.1" in output
     states = task_states(home, "coopwatch_maintenance")
     assert states["prune_crawl_state"] == states["prune_warcs"] == states["report_source_health"] == "success"
     assert states["retry_dead_letters"] == "skipped"  # the SQLite store has no dead-letter queue

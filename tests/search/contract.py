@@ -141,6 +141,46 @@ def keys_of(result: SearchResult, docs: dict[str, Document]) -> set[str]:
     return {by_id.get(hit.id, hit.id) for hit in result.hits}
 
 
+def vocabulary_documents() -> dict[str, Document]:
+    """Return reports whose cities, pairs, types and speaker keys are what the structurer stores.
+
+    Places are canonical English names whatever the language; speaker keys come from the person registry.
+    """
+    from ingest.structure import person_key
+
+    def speaker(name: str, role: str = "speaker") -> Speaker:
+        return Speaker(name, role=role, key=person_key(name))
+
+    docs = [
+        make_doc("en_symposium", "Shanghai–Hong Kong Symposium on Urban Renewal",
+                 "Planners from Shanghai and Hong Kong compared urban renewal. Fan Gang gave the keynote and "
+                 "Albert Fong Chi-keung opened the symposium.",
+                 source="vocab-en", published="2025-03-14", event_type="symposium", event_date="2025-03-12",
+                 speakers=[speaker("Fan Gang", "keynote"), speaker("Albert Fong Chi-keung")],
+                 cities=["Shanghai", "Hong Kong"], pairs=[["Hong Kong", "Shanghai"]]),
+        make_doc("zh_symposium", "第五届沪港城市合作研讨会举行",
+                 "研讨会在上海举行，来自上海和香港两地的专家学者参加。樊纲发表主旨演讲。",
+                 source="vocab-zh", language="zh", published="2025-11-19", event_type="symposium",
+                 event_date="2025-11-18", speakers=[speaker("樊纲", "keynote")],
+                 cities=["Shanghai", "Hong Kong"], pairs=[["Hong Kong", "Shanghai"]]),
+        make_doc("zh_macao_trad", "滬澳文化交流座談會舉行",
+                 "座談會在澳門舉行，方志強致辭。", source="vocab-zh", language="zh", published="2024-12-10",
+                 event_type="meeting", event_date="2024-12-09", speakers=[speaker("方志強")],
+                 cities=["Shanghai", "Macao"], pairs=[["Macao", "Shanghai"]]),
+        make_doc("en_housing", "Housing report: affordability in Shenzhen and Hong Kong",
+                 "Rents in Hong Kong rose again. " * 6 + "Hong Kong households spend more on housing than ever.",
+                 source="vocab-en", published="2026-01-20"),
+    ]
+    return {doc.url.rsplit("/", 1)[-1]: doc for doc in docs}
+
+
+def structurer_vocabulary(people: list[tuple[str, ...]] | None = None):
+    """Return the structurer's vocabulary, knowing the given people too (each a tuple of their names)."""
+    from ingest.vocabulary import Vocabulary
+
+    return Vocabulary(tuple(people or ()))
+
+
 NASTY_QUERIES_FINDING_SHANGHAI = ['"Shanghai', "(Shanghai", "Shanghai)", "Shanghai*", "-Shanghai",
                                   "Shanghai AND Kong", "Shanghai:"]
 NASTY_QUERIES = ['"', "(", ")", "AND", "OR", "NOT", "NEAR", "NEAR(a b)", "*", "-foo", "a:b", "'", "title:x",
@@ -385,6 +425,112 @@ class BackendContract:
         result = backend.search(Query(text="Ningbo"))
         assert [keys_of(SearchResult(0, [h]), docs).pop() for h in result.hits] == ["title", "body"]
         assert result.hits[0].score >= result.hits[1].score
+
+    # ranking (search.base.FIELD_WEIGHTS: per query term, title 4, event fields 2, body 1) -----------------
+
+    def ranked(self, backend: SearchBackend, docs: dict[str, Document], query: Query) -> list[str]:
+        """Run a query and return the corpus keys of its hits, best first."""
+        return [keys_of(SearchResult(0, [hit]), docs).pop() for hit in backend.search(query).hits]
+
+    def test_ranking_title_then_event_fields_then_body(self, backend):
+        docs = {
+            "body": make_doc("body", "Port statistics", "Ningbo handled more containers. " * 4, published="2024-03-01"),
+            "event": make_doc("event", "Port cities meet", "Delegates met in the spring.", published="2024-02-01",
+                              cities=["Ningbo"]),
+            "title": make_doc("title", "Ningbo port alliance signed", "Partners signed an alliance.",
+                              published="2024-01-01"),
+        }
+        self.index(backend, list(docs.values()))
+        assert self.ranked(backend, docs, Query(text="Ningbo")) == ["title", "event", "body"]
+
+    def test_ranking_counts_every_field_a_term_occurs_in(self, backend):
+        # the demo's "Hong Kong" case: an event report naming the place in its title, its cities and its text
+        # ranks above a newer news item naming it in its title and, many times, in its text
+        docs = vocabulary_documents()
+        self.index(backend, list(docs.values()))
+        ranked = self.ranked(backend, docs, Query(text="Hong Kong"))
+        assert ranked[:2] == ["en_symposium", "en_housing"]
+        hits = backend.search(Query(text="Hong Kong")).hits
+        assert hits[0].score > hits[1].score
+
+    def test_ranking_is_the_same_in_chinese(self, backend):
+        docs = {
+            "body": make_doc("body", "港口统计", "宁波港集装箱吞吐量增长。" * 4, language="zh", published="2024-03-01"),
+            "event": make_doc("event", "港口城市座谈会举行", "代表们参加了座谈。", language="zh",
+                              published="2024-02-01", cities=["宁波"]),
+            "title": make_doc("title", "宁波港口联盟签约", "各方签署联盟协议。", language="zh", published="2024-01-01"),
+        }
+        self.index(backend, list(docs.values()))
+        assert self.ranked(backend, docs, Query(text="宁波")) == ["title", "event", "body"]
+
+    def test_ranking_counts_a_names_other_names_as_the_name(self, backend):
+        from search.normalise import normalise_query
+
+        docs = vocabulary_documents()
+        self.index(backend, list(docs.values()))
+        query = normalise_query(Query(text="上海"), structurer_vocabulary())
+        # "Shanghai" in the English title and cities earns what 上海 would; the Chinese report has 上海 in its text
+        # and Shanghai in its cities
+        assert self.ranked(backend, docs, query)[:2] == ["en_symposium", "zh_symposium"]
+
+    # normalised queries (search.normalise): names through the place, person and event-type vocabularies -----
+
+    def find_normalised(self, backend: SearchBackend, docs: dict[str, Document], vocabulary=None, **query: Any) -> set[str]:
+        """Normalise a query the way every front end does, run it, and return the corpus keys it found."""
+        from search.normalise import normalise_query
+
+        return keys_of(backend.search(normalise_query(Query(**query), vocabulary or structurer_vocabulary())), docs)
+
+    @pytest.fixture
+    def named(self, backend: SearchBackend) -> dict[str, Document]:
+        corpus = vocabulary_documents()
+        self.index(backend, list(corpus.values()))
+        return corpus
+
+    @pytest.mark.parametrize("city", ["澳门", "澳門", "Macau", "macao"])
+    def test_normalised_city_in_any_language_or_script(self, backend, named, city):
+        assert self.find_normalised(backend, named, cities=[city]) == {"zh_macao_trad"}
+
+    @pytest.mark.parametrize("typed", ["上海,香港", "香港，上海", "Hong Kong|Shanghai", "Shanghai, Hong Kong", "沪港",
+                                       "滬港"])
+    def test_normalised_pair_in_every_written_form(self, backend, named, typed):
+        from search.normalise import parse_pair
+
+        pair = parse_pair(typed, structurer_vocabulary())
+        assert self.find_normalised(backend, named, pair=pair) == {"en_symposium", "zh_symposium"}
+
+    @pytest.mark.parametrize("word", ["研讨会", "研討會", "Symposium", "symposia"])
+    def test_normalised_event_type_in_either_language(self, backend, named, word):
+        assert self.find_normalised(backend, named, event_type=word) == {"en_symposium", "zh_symposium"}
+
+    @pytest.mark.parametrize("name", ["樊纲", "樊綱", "Fan Gang", "gang fan"])
+    def test_normalised_speaker_finds_every_name_the_registry_knows(self, backend, named, name):
+        assert self.find_normalised(backend, named, speaker=name) == {"en_symposium", "zh_symposium"}
+
+    def test_normalised_speaker_finds_every_name_of_a_known_person(self, backend, named):
+        people = structurer_vocabulary([("Albert Fong Chi-keung", "方志强")])
+        for name in ("方志强", "方志強", "Albert Fong Chi-keung"):
+            assert self.find_normalised(backend, named, people, speaker=name) == {"en_symposium", "zh_macao_trad"}
+        # not known to be one person, the names are two people
+        assert self.find_normalised(backend, named, speaker="方志强") == {"zh_macao_trad"}
+
+    @pytest.mark.parametrize("text", ["上海", "Shanghai"])
+    def test_normalised_place_in_text_finds_both_languages(self, backend, named, text):
+        assert self.find_normalised(backend, named, text=text) >= {"en_symposium", "zh_symposium"}
+
+    def test_normalised_text_finds_the_other_script(self, backend, named):
+        simplified = self.find_normalised(backend, named, text="沪港")
+        assert simplified >= {"zh_symposium", "en_symposium"}
+        assert self.find_normalised(backend, named, text="滬港") == simplified
+        assert self.find_normalised(backend, named, text="沪澳") == {"zh_macao_trad"}  # written 滬澳
+        assert self.find_normalised(backend, named, text="香港") >= {"en_housing", "zh_symposium"}
+
+    def test_normalised_person_in_text_finds_both_languages(self, backend, named):
+        assert self.find_normalised(backend, named, text="樊綱") == {"en_symposium", "zh_symposium"}
+
+    def test_normalised_text_keeps_other_words_as_typed(self, backend, named):
+        assert self.find_normalised(backend, named, text="Hong Kong rents") == {"en_housing"}
+        assert self.find_normalised(backend, named, text="zeppelin") == set()
 
     # Chinese text ----------------------------------------------------------------------------------------
 

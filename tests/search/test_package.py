@@ -48,13 +48,18 @@ def test_ingest_never_imports_search():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+# search.normalise maps user queries through the names the structurer knows (design.md: registries are shared by
+# the structurer and search); it reads them through ingest.vocabulary, never the structurer's modules directly
+ALSO_ALLOWED = {"search/normalise.py": {"ingest.vocabulary"}}
+
+
 def test_search_imports_only_ingest_models_from_ingest():
-    allowed = {"ingest", "ingest.models"}
     offenders = {}
     for path in package_files("search"):
+        allowed = {"ingest", "ingest.models"} | ALSO_ALLOWED.get(str(path.relative_to(REPO)), set())
         names = {n for n in imported_modules(path) if is_within(n, "ingest")}
         # "from ingest.models import Document" yields "ingest.models" and "ingest.models.Document"
-        bad = sorted(n for n in names if n not in allowed and not is_within(n, "ingest.models"))
+        bad = sorted(n for n in names if n not in allowed and not any(is_within(n, a) for a in allowed - {"ingest"}))
         if bad:
             offenders[str(path.relative_to(REPO))] = bad
     assert offenders == {}, (

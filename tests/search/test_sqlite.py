@@ -307,3 +307,39 @@ def test_store_from_schema_2_gets_event_id_and_stamps_on_open(tmp_path):
             "2024-05-06T07:08:09.000+00:00", "2024-05-06T07:08:09.000+00:00", None)
         assert backend.search(Query(indexed_since="2024-05-06T07:08:09Z")).total == 1
         assert backend.upsert([doc]).unchanged == 1  # the hash of a document without an event id is unchanged
+
+
+V3_INDEX = """
+DROP TRIGGER documents_ai; DROP TRIGGER documents_ad; DROP TRIGGER documents_au; DROP TABLE documents_fts;
+UPDATE documents SET search_body = search_body || ' ' || search_extra, search_body_cjk = search_body_cjk || ' ' || search_extra_cjk;
+ALTER TABLE documents DROP COLUMN search_extra; ALTER TABLE documents DROP COLUMN search_extra_cjk;
+CREATE VIRTUAL TABLE documents_fts USING fts5(search_title, search_body, search_title_cjk, search_body_cjk,
+    content='documents', content_rowid='doc_rowid', tokenize='porter unicode61 remove_diacritics 2');
+INSERT INTO documents_fts(documents_fts) VALUES ('rebuild');
+PRAGMA user_version=3;
+"""
+
+
+def test_store_from_schema_3_moves_event_fields_to_their_own_columns_on_open(tmp_path):
+    """A store whose event fields were appended to the body is upgraded in place, ranking included."""
+    from tests.search.contract import vocabulary_documents
+
+    path = str(tmp_path / "old.sqlite")
+    docs = vocabulary_documents()
+    with SQLiteBackend(path) as backend:
+        backend.upsert(docs.values())
+    conn = sqlite3.connect(path)
+    conn.executescript(V3_INDEX)  # the version 3 layout: four search columns, event fields inside the body
+    conn.close()
+    with SQLiteBackend(path) as backend:
+        hits = backend.search(Query(text="Hong Kong")).hits
+        assert [h.id for h in hits[:2]] == [docs["en_symposium"].id, docs["en_housing"].id]
+        assert backend.search(Query(text="Albert Fong")).total == 1
+        backend.upsert([make_doc("later", "Hong Kong later", "Later.")])  # triggers work on the new columns
+        assert backend.search(Query(text="later")).total == 1
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        conn.close()

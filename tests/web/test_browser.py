@@ -216,7 +216,7 @@ def test_search_in_chinese(site, tab):
     page.press("input[name=q]", "Enter")
     page.wait_for_selector("li.hit")
     marks = set(page.locator("li.hit mark").all_inner_texts())
-    assert marks and all("沪港" in m for m in marks)
+    assert "沪港" in marks  # and, in the English report on both cities, what 沪港 stands for (Shanghai, Hong Kong)
     titles = page.locator("li.hit h2").all_inner_texts()
     assert "第五届沪港城市合作研讨会在沪举行" in titles
     assert page.locator("li.hit h2").first.get_attribute("lang") == "zh"
