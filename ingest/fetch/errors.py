@@ -12,13 +12,15 @@ class FetchRefused(Exception):
     """A per-URL failure with a short machine-readable reason such as ``"robots: disallowed"``."""
 
     def __init__(
-        self, reason: str, status: int = 0, headers: dict[str, str] | None = None, url: str | None = None
+        self, reason: str, status: int = 0, headers: dict[str, str] | None = None, url: str | None = None,
+        retryable: bool = True,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.headers = headers or {}
         self.url = url  # the URL (redirect hop) that failed, when known
+        self.retryable = retryable  # False: trying again at once would fail the same way (a whole-exchange timeout)
 
     @property
     def kind(self) -> str:
