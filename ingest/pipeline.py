@@ -21,7 +21,8 @@ from ingest.archive import WarcArchive
 from ingest.discover.feeds import FeedError, feed_links, sitemap_links
 from ingest.discover.links import extract_links, find_next_page
 from ingest.discover.urls import dedupe
-from ingest.extract import ExtractionError, extract_article
+from ingest.extract import ExtractionError
+from ingest.fetch.body import GZIP_TYPES
 from ingest.models import Article, Document, EventReport
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
@@ -29,6 +30,7 @@ from ingest.state import CrawlState, store_identity
 
 if TYPE_CHECKING:
     from ingest.fetch import Fetcher
+    from ingest.worker import PageWorker
 
 BATCH_SIZE = 50
 MAX_SITEMAPS = 20
@@ -47,6 +49,13 @@ def source_settings(settings: Settings, source: Source) -> Settings:
     """Return the settings with the source's politeness overrides applied."""
     overrides = {k: getattr(source, k) for k in ("min_delay", "max_crawl_delay") if getattr(source, k) is not None}
     return settings.model_copy(update=overrides)
+
+
+def make_worker(settings: Settings) -> PageWorker:
+    """Start the extraction worker: a child process bounded per page in time and memory."""
+    from ingest.worker import PageWorker
+
+    return PageWorker.from_settings(settings)
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -117,8 +126,8 @@ def discover_urls(source: Source, fetcher, archive: WarcArchive | None, failures
     return [u for u in dedupe(found) if u not in listing_pages and source.wants(u)]
 
 
-def _fetch_for_discovery(url: str, kind: str, fetcher, archive, failures: Counter[str]):
-    page = fetcher.fetch(url)
+def _fetch_for_discovery(url: str, kind: str, fetcher, archive, failures: Counter[str], extra_types=()):
+    page = fetcher.fetch(url, extra_types=extra_types)
     if archive is not None:
         archive.write_page(page, kind=kind)
     if not page.ok or page.not_modified:
@@ -160,7 +169,7 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
         if url in done:
             continue
         done.add(url)
-        page = _fetch_for_discovery(url, "sitemap", fetcher, archive, failures)
+        page = _fetch_for_discovery(url, "sitemap", fetcher, archive, failures, extra_types=GZIP_TYPES)
         if page is None:
             continue
         try:
@@ -177,40 +186,47 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
 
 def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, workdir: str | Path,
                 start: int = 0, end: int | None = None, progress: Progress | None = None,
-                fetcher: Fetcher | None = None, conditional: bool = True) -> dict:
+                fetcher: Fetcher | None = None, conditional: bool = True, worker: PageWorker | None = None) -> dict:
     """Fetch and extract one batch of URLs; write ``articles-<start>.jsonl``; return path and counts.
 
     A URL whose copy in this store is current costs one conditional request (``conditional=False``
     fetches everything in full). Every failure is recorded in the crawl state with its reason and
-    the batch goes on.
+    the batch goes on. Extraction runs in ``worker`` (one is started when none is given), bounded per
+    page in time and memory: a page past either limit is recorded as ``extract: timeout``/``too large``.
     """
     store = store_identity(settings.store)
     source = get_source(settings, source_name)
     urls = [row["url"] for row in read_jsonl(urls_path)][start:end]
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    examples: dict[str, str] = {}
     articles: list[dict] = []
-    own = fetcher is None
+    own, own_worker = fetcher is None, worker is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
+    worker = worker or make_worker(settings)
     with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
         try:
             for url in urls:
-                outcome = _fetch_one(url, source, fetcher, state, archive, articles, reasons, store, conditional)
+                outcome = _fetch_one(url, source, fetcher, state, archive, articles, reasons, store, conditional,
+                                     worker, examples)
                 counts[outcome] += 1
                 if progress:
                     progress(url, outcome)
         finally:
             if own:
                 fetcher.close()
+            if own_worker:
+                worker.close()
     path = Path(workdir) / source.name / f"articles-{start:06d}.jsonl"
     _write_jsonl(path, articles)
     return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": counts["fetched"],
             "not_modified": counts["not_modified"], "failed": counts["failed"], "failures": dict(reasons),
-            "requests": sum(fetcher.stats.values())}
+            "failure_examples": examples, "requests": sum(fetcher.stats.values())}
 
 
 def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: WarcArchive,
-               articles: list[dict], reasons: Counter[str], store: str, conditional: bool = True) -> str:
+               articles: list[dict], reasons: Counter[str], store: str, conditional: bool,
+               worker: PageWorker, examples: dict[str, str]) -> str:
     etag, last_modified, body_hash = state.validators(url, store) if conditional else (None, None, None)
     page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
     archive.write_page(page)
@@ -218,16 +234,21 @@ def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: Wa
         reason = page.error or f"http: {page.status}"
         state.record_failure(url, source.name, reason)
         reasons[reason.split(":", 1)[0]] += 1
+        examples.setdefault(reason.split(":", 1)[0], reason)
         return "failed"
     new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
     if page.not_modified or new_hash == body_hash:
         state.record_not_modified(url, source.name)
         return "not_modified"
     try:
-        article = extract_article(page.text or "", url, source.name, source.language, page.fetched_at)
+        article = worker.extract(page.text or "", url, source.name, source.language, page.fetched_at)
     except ExtractionError as exc:
-        state.record_no_article(url, source.name, f"extract: {exc}", page.etag, page.last_modified, new_hash)
+        if str(exc).startswith("timeout"):  # perhaps a busy machine: fetch and try again next run
+            state.record_failure(url, source.name, f"extract: {exc}")
+        else:  # no article, or too large: deterministic, so an unchanged copy is not read again
+            state.record_no_article(url, source.name, f"extract: {exc}", page.etag, page.last_modified, new_hash)
         reasons["extract"] += 1
+        examples.setdefault("extract", f"extract: {exc}")
         return "failed"
     state.record_success(url, source.name, page.etag, page.last_modified, new_hash)
     articles.append(article.to_dict())
@@ -236,8 +257,17 @@ def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: Wa
 
 # ---------------------------------------------------------------- structure
 
-def structure_article(article: Article) -> EventReport | None:
-    """Return the event report of an article (None if the structurer is unavailable or fails)."""
+def structure_article(article: Article, worker: PageWorker | None = None) -> EventReport | None:
+    """Return the event report of an article (None if the structurer is unavailable or fails).
+
+    With a ``worker`` the structurer runs there, bounded in time and memory; past a limit the article
+    is still indexed, without an event report.
+    """
+    if worker is not None:
+        try:
+            return worker.structure(article)
+        except ExtractionError:
+            return None
     try:
         from ingest.structure import parse_event_report
     except ImportError:
@@ -257,19 +287,42 @@ def _check_registries() -> None:
     check_registries()
 
 
-def structure_stage(articles_path: str | Path, workdir: str | Path | None = None) -> dict:
-    """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``."""
+def structure_stage(articles_path: str | Path, workdir: str | Path | None = None,
+                    worker: PageWorker | None = None, settings: Settings | None = None) -> dict:
+    """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``.
+
+    The structurer runs in ``worker`` (one is started from ``settings`` when none is given), bounded
+    per article in time and memory; ``structure_failures`` counts articles indexed without a report.
+    """
     articles_path = Path(articles_path)
     _check_registries()  # a broken registry file stops the run with file:line, instead of failing every page
     out = articles_path.with_name(articles_path.name.replace("articles-", "docs-"))
     if workdir and Path(workdir) != articles_path.parent:
         out = Path(workdir) / articles_path.parent.name / out.name
-    docs = [to_document(Article.from_dict(row)) for row in read_jsonl(articles_path)]
+    articles = [Article.from_dict(row) for row in read_jsonl(articles_path)]
+    own = worker is None and bool(articles)
+    if own:
+        worker = make_worker(settings or Settings.load())
+    failures: Counter[str] = Counter()
+    try:
+        docs = [_structured(article, worker, failures) for article in articles]
+    finally:
+        if own:
+            worker.close()
     count = _write_jsonl(out, (d.to_dict() for d in docs))
     events = sum(1 for d in docs if d.event and d.event.is_event_report)
-    return {"path": str(out), "count": count, "events": events}
+    return {"path": str(out), "count": count, "events": events, "structure_failures": dict(failures)}
 
 
-def to_document(article: Article) -> Document:
+def _structured(article: Article, worker: PageWorker, failures: Counter[str]) -> Document:
+    try:
+        report = worker.structure(article)
+    except ExtractionError as exc:
+        failures[f"structure: {str(exc).split(':', 1)[0]}"] += 1
+        report = None
+    return Document.from_article(article, report)
+
+
+def to_document(article: Article, worker: PageWorker | None = None) -> Document:
     """Turn an extracted article into the Document the store indexes."""
-    return Document.from_article(article, structure_article(article))
+    return Document.from_article(article, structure_article(article, worker))

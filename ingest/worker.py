@@ -1,0 +1,295 @@
+"""Extraction and structuring of one page at a time in a child process, with a deadline and a memory cap.
+
+A hostile or merely huge page (170,000 paragraphs, a 300,000-row table) can hold trafilatura for minutes
+and take gigabytes. :class:`PageWorker` runs :func:`~ingest.extract.extract_article` and the structurer
+in a child process whose address space is capped (``RLIMIT_AS``: what it holds after loading plus
+``memory_mb``) and waits for each answer at most ``timeout`` seconds. A page over the deadline gets the
+child killed (``extract: timeout ...``); a page that runs out of memory gets ``extract: too large ...``;
+either way the child is replaced and the crawl goes on with the next page.
+
+The child is started at once and loads its libraries while the caller does other work (discovery), so
+the normal path costs one pipe round trip per page. Requests and answers are pickled frames on two
+pipes of the child's own (never its stdout, which libraries may print to). The child ignores Ctrl-C
+(the caller handles it) and exits when its request pipe closes, so it never outlives the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import selectors
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ingest.extract.article import ExtractionError
+from ingest.models import Article, EventReport
+
+log = logging.getLogger(__name__)
+
+HEADER = struct.Struct("!Q")  # length of the pickled frame that follows
+START_TIMEOUT = 300.0  # seconds for the child to import and warm up (a loaded CI machine is slow)
+WARM_UP_HTML = ("<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>" + "".join(
+    f"<p>Paragraph {n}: the Shanghai–Hong Kong symposium on urban cooperation was held in Hong Kong on {n} May"
+    f" 2025. 第{n}段：上海与香港的城市合作论坛在香港举行。</p>" for n in range(1, 6)) + "</article></body></html>")
+
+
+class WorkerError(RuntimeError):
+    """The worker cannot be used at all (it failed to start); not a per-page problem."""
+
+
+class PageWorker:
+    """Run page extraction and structuring in a replaceable child process with a deadline and memory cap."""
+
+    def __init__(self, timeout: float = 30.0, memory_mb: int = 1024) -> None:
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.restarts = 0
+        self._proc: subprocess.Popen | None = None
+        self._to_child: int | None = None
+        self._from_child: int | None = None
+        self._ready = False
+        self._start()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> PageWorker:
+        """Build a worker from crawler settings (``extract_timeout``, ``extract_memory_mb``)."""
+        return cls(timeout=settings.extract_timeout, memory_mb=settings.extract_memory_mb)
+
+    # public API -----------------------------------------------------------------------------------
+    def extract(self, html: str, url: str, source: str, language_hint: str | None = None,
+                fetched_at: str = "") -> Article:
+        """Return the article of a page; raise ExtractionError (no article, timeout, too large)."""
+        return self._call("extract", (html, url, source, language_hint, fetched_at))
+
+    def structure(self, article: Article) -> EventReport | None:
+        """Return the event report of an article; raise ExtractionError on timeout or memory cap."""
+        return self._call("structure", (article,))
+
+    def close(self) -> None:
+        """Stop the child: close its request pipe (it exits), kill it if it does not."""
+        proc, self._proc = self._proc, None
+        self._close_pipes()
+        if proc is None:
+            return
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def __enter__(self) -> PageWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # one call ---------------------------------------------------------------------------------------
+    def _call(self, op: str, args: tuple) -> Any:
+        if self._proc is None:
+            self._start()
+        self._wait_ready()
+        try:
+            self._send((op, args))
+            answer = self._receive(time.monotonic() + self.timeout)
+        except TimeoutError:
+            self._kill()
+            raise ExtractionError(f"timeout: took longer than {self.timeout:g}s (stopped)") from None
+        except (EOFError, OSError) as exc:
+            status = self._kill()
+            raise ExtractionError(_death_reason(status, self.memory_mb, exc)) from None
+        return self._unpack(answer)
+
+    def _unpack(self, answer: tuple) -> Any:
+        status, value = answer
+        if status == "ok":
+            return value
+        if status == "too large":
+            self._kill()  # a child that hit its memory cap is not trusted with the next page
+            raise ExtractionError(f"too large: needed more than the {self.memory_mb} MB memory cap ({value})")
+        raise ExtractionError(value)
+
+    # the child process ----------------------------------------------------------------------------
+    def _start(self) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        command = [sys.executable, "-m", "ingest.worker", str(to_child_r), str(from_child_w), str(self.memory_mb)]
+        try:
+            self._proc = subprocess.Popen(command, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, env=_child_env())
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self._to_child, self._from_child = to_child_w, from_child_r
+        self._ready = False
+
+    def _wait_ready(self) -> None:
+        if self._ready:
+            return
+        try:
+            status, value = self._receive(time.monotonic() + START_TIMEOUT)
+        except (TimeoutError, EOFError, OSError) as exc:
+            self._kill()
+            raise WorkerError(f"the extraction worker did not start ({type(exc).__name__}: {exc})") from None
+        if status != "ready":
+            self._kill()
+            raise WorkerError(f"the extraction worker did not start: {value}")
+        self._ready = True
+
+    def _kill(self) -> int | None:
+        """Kill the child (if still running) and forget it; return its exit status."""
+        proc, self._proc = self._proc, None
+        self._close_pipes()
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.kill()
+        self.restarts += 1
+        return proc.wait()
+
+    def _close_pipes(self) -> None:
+        for fd in (self._to_child, self._from_child):
+            if fd is not None:
+                os.close(fd)
+        self._to_child = self._from_child = None
+
+    def _send(self, message: object) -> None:
+        write_frame(self._to_child, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _receive(self, deadline: float) -> tuple:
+        return pickle.loads(read_frame(self._from_child, deadline))
+
+
+def _death_reason(status: int | None, memory_mb: int, exc: BaseException) -> str:
+    """Explain a child that died mid-page: a crash at the memory cap is the usual cause."""
+    if status is not None and status < 0:
+        name = signal.Signals(-status).name if -status in signal.valid_signals() else str(-status)
+        return f"too large: the extraction process died ({name}) within its {memory_mb} MB memory cap"
+    return f"crashed: the extraction process ended (exit status {status}; {type(exc).__name__})"
+
+
+def _child_env() -> dict[str, str]:
+    """Return the environment for the child: ours, with this checkout first on the import path."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+# frames ---------------------------------------------------------------------------------------------
+def write_frame(fd: int | None, payload: bytes) -> None:
+    """Write one length-prefixed frame to a pipe."""
+    if fd is None:
+        raise BrokenPipeError("the worker is gone")
+    data = memoryview(HEADER.pack(len(payload)) + payload)
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def read_frame(fd: int | None, deadline: float | None = None) -> bytes:
+    """Read one length-prefixed frame; raise TimeoutError past the deadline, EOFError when the pipe closes."""
+    if fd is None:
+        raise EOFError("the worker is gone")
+    header = _read_exactly(fd, HEADER.size, deadline)
+    return _read_exactly(fd, HEADER.unpack(header)[0], deadline)
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks, missing = [], size
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while missing:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and (remaining <= 0 or not selector.select(remaining)):
+                raise TimeoutError("no answer before the deadline")
+            chunk = os.read(fd, min(missing, 1 << 20))
+            if not chunk:
+                raise EOFError("the worker closed its pipe")
+            chunks.append(chunk)
+            missing -= len(chunk)
+    return b"".join(chunks)
+
+
+# child side ---------------------------------------------------------------------------------------
+def serve(requests_fd: int, answers_fd: int, memory_mb: int) -> None:
+    """Answer requests until the request pipe closes (the child's main loop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    try:
+        handlers = warm_up()
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, who stops the run with it
+        write_frame(answers_fd, pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
+        return
+    cap_address_space(memory_mb)
+    write_frame(answers_fd, pickle.dumps(("ready", os.getpid())))
+    while True:
+        try:
+            op, args = pickle.loads(read_frame(requests_fd))
+        except EOFError:
+            return
+        answer = answer_request(handlers, op, args)
+        write_frame(answers_fd, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        if answer[0] == "too large":
+            return  # the caller replaces us
+
+
+def answer_request(handlers: dict, op: str, args: tuple) -> tuple[str, Any]:
+    """Run one request; return ("ok", value), ("error", reason) or ("too large", detail)."""
+    try:
+        return "ok", handlers[op](*args)
+    except MemoryError:
+        return "too large", "MemoryError"
+    except ExtractionError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one odd page must not stop a run
+        if "memory" in str(exc).lower() and "alloc" in str(exc).lower():  # lxml: "Memory allocation failed"
+            return "too large", str(exc)[:200]
+        return "error", f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def warm_up() -> dict:
+    """Import the extractor and structurer and run each once, so lazy loads happen before the cap."""
+    from ingest.extract import extract_article
+
+    def structure(article: Article) -> EventReport | None:
+        try:
+            from ingest.structure import parse_event_report
+        except ImportError:
+            return None
+        return parse_event_report(article)
+
+    article = extract_article(WARM_UP_HTML, "http://warm-up.invalid/a", "warm-up", None, "")
+    structure(article)
+    return {"extract": extract_article, "structure": structure}
+
+
+def cap_address_space(memory_mb: int) -> None:
+    """Limit the address space to what the process holds now plus memory_mb (Linux; elsewhere no-op)."""
+    import resource
+
+    try:
+        held = _address_space_bytes()
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = held + memory_mb * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError) as exc:
+        log.warning("extraction worker: no memory cap (%s)", exc)
+
+
+def _address_space_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("VmSize not found in /proc/self/status")
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
