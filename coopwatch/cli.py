@@ -19,6 +19,7 @@ from coopwatch.events_cli import add_events_parsers, cmd_event, cmd_events
 from coopwatch.terminal import block, inline
 from search.alerts.channels import ChannelError
 from search.alerts.rules import RuleError
+from search.alerts.store import AlertSchemaError
 from search.base import BackendConfigError
 
 console = Console(stderr=True, emoji=False)
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, BackendConfigError, RuleError, ChannelError) as exc:
+    except (ConfigError, BackendConfigError, RuleError, ChannelError, AlertSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # plain: a wrapped path could not be copied
         return 2
     except Exception as exc:  # noqa: BLE001 - a store that cannot be reached is a user problem, not a crash
@@ -498,7 +499,7 @@ def cmd_structure(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.exists():
-        console.print(f"[red]error:[/red] {path}: no such file")
+        console.print(f"[red]error:[/red] {inline(path)}: no such file")
         return 2
     try:  # the crawl's own path: decode as the fetcher does, extract_article, parse_event_report
         report = structure_page(path.read_bytes(), url=args.url, language=args.lang)
@@ -511,10 +512,10 @@ def cmd_structure(args: argparse.Namespace) -> int:
     for key, value in report.items():
         if key == "speakers":
             for sp in value:
-                out.print(f"{'speaker':>18}: {sp['name']} ({sp['role']}) — {sp.get('title') or ''}, "
-                          f"{sp.get('affiliation') or ''}", highlight=False, markup=False)
+                out.print(block(f"{'speaker':>18}: {sp['name']} ({sp['role']}) — {sp.get('title') or ''}, "
+                                f"{sp.get('affiliation') or ''}"), highlight=False, markup=False)
         elif value not in (None, [], ""):
-            out.print(f"{key:>18}: {value}", highlight=False, markup=False)
+            out.print(block(f"{key:>18}: {value}"), highlight=False, markup=False)
     return 0
 
 
@@ -539,7 +540,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
             with open_backend(args.from_store) as source:
                 stats = reindex(source, target, progress=lambda s: console.print(
                     f"  copied {s.new + s.updated + s.unchanged} ...", highlight=False))
-            out.print(f"copied from {args.from_store}: new {stats.new}, updated {stats.updated}, "
+            out.print(f"copied from {inline(args.from_store)}: new {stats.new}, updated {stats.updated}, "
                       f"unchanged {stats.unchanged}, failed {stats.failed}", highlight=False)
             _group_copied(target)
             return 1 if stats.failed else 0
@@ -547,7 +548,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
             raise ConfigError(f"{settings.store} is an embedded store: nothing to rebuild (use --from to copy "
                               "another store in)")
         index = target.reindex_to_new_version()
-        out.print(f"rebuilt into {index}; aliases swapped; {target.count()} documents", highlight=False)
+        out.print(f"rebuilt into {inline(index)}; aliases swapped; {target.count()} documents", highlight=False)
     return 0
 
 

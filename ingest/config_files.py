@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 MAX_FILE_BYTES = 5_000_000
+MAX_DEPTH = 50
 STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
                           ("str", "int", "float", "bool", "null", "map", "seq", "timestamp"))
 
@@ -41,17 +42,29 @@ def read_text(path: str | Path, what: str) -> str:
 
 
 def compose(text: str, path: str | Path) -> yaml.Node | None:
-    """Parse YAML into nodes (line numbers kept) and refuse aliases, foreign tags and duplicate keys."""
+    """Parse YAML into nodes (line numbers kept) and refuse deep nesting, aliases, foreign tags and duplicate keys."""
     try:
+        check_depth(text, path)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise ConfigError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: YAML nested too deeply; write plain lists and mappings") from None
     check_nodes(root, path)
     return root
+
+
+def check_depth(text: str, path: str | Path) -> None:
+    """Refuse lists and mappings nested deeper than MAX_DEPTH (the YAML composer recurses on them)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ConfigError(f"{path}:{event.start_mark.line + 1}: YAML nested more than {MAX_DEPTH} levels "
+                                  "deep; write plain lists and mappings")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def check_nodes(root: yaml.Node | None, path: str | Path) -> None:

@@ -23,6 +23,7 @@ from ingest.discover.links import extract_links, find_next_page
 from ingest.discover.urls import dedupe
 from ingest.extract import ExtractionError
 from ingest.fetch.body import GZIP_TYPES
+from ingest.fetch.errors import failure_kind
 from ingest.models import Article, Document, EventReport
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
@@ -233,8 +234,8 @@ def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: Wa
     if not page.ok:
         reason = page.error or f"http: {page.status}"
         state.record_failure(url, source.name, reason)
-        reasons[reason.split(":", 1)[0]] += 1
-        examples.setdefault(reason.split(":", 1)[0], reason)
+        reasons[failure_kind(reason)] += 1
+        examples.setdefault(failure_kind(reason), reason)
         return "failed"
     new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
     if page.not_modified or new_hash == body_hash:

@@ -46,6 +46,7 @@ class Settings(BaseModel):
     url_timeout: float = Field(180.0, gt=0, description="time one URL may take in all: attempts, backoff, Retry-After waits")
     extract_timeout: float = Field(30.0, gt=0, description="seconds extraction (or structuring) may take per page")
     extract_memory_mb: int = Field(1024, ge=64, description="memory (MB) extraction may add per page")
+    ca_bundle: str | None = Field(None, description="CA certificates (PEM file) to trust instead of the certifi bundle")
     lock_dir: str | None = Field(None, description="machine-wide directory of per-host locks (default: $TMPDIR/coopwatch-locks-<uid>)")
     state_path: str = "var/crawl-state.sqlite"
     archive_dir: str = "var/warc"

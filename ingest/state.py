@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ingest.fetch.errors import failure_kind
 from ingest.fetch.hostnotes import CrawlDelayNote, Deferral
 from ingest.models import utc_now
 
@@ -203,7 +204,7 @@ class CrawlState:
         """Return {reason kind: count} of current failures of a source's URLs, most frequent first."""
         rows = self.db.execute(
             "SELECT reason FROM urls WHERE source=? AND status IN ('failed','no_article')", (source,))
-        kinds = Counter((reason or "unknown").split(":", 1)[0] for (reason,) in rows)
+        kinds = Counter(failure_kind(reason or "unknown") for (reason,) in rows)
         return dict(kinds.most_common())
 
     def sources(self) -> list[str]:
@@ -245,7 +246,7 @@ class CrawlState:
         kinds = Counter(self.failure_reasons(source))
         for reason, n in ((last_run or {}).get("counts", {}).get("discovery_failures") or {}).items():
             where, _, why = reason.partition(": ")
-            kinds[f"{why.split(':', 1)[0] or where} ({where})"] += n
+            kinds[f"{failure_kind(why) if why else where} ({where})"] += n
         return dict(kinds.most_common())
 
     def prune(self, older_than_days: float) -> int:

@@ -72,11 +72,13 @@ class PageWorker:
         return self._call("structure", (article,))
 
     def close(self) -> None:
-        """Stop the child: close its request pipe (it exits), kill it if it does not."""
+        """Stop the child: close its request pipe (an idle child exits); kill one still loading or busy."""
         proc, self._proc = self._proc, None
         self._close_pipes()
         if proc is None:
             return
+        if not self._ready:
+            proc.kill()
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -220,6 +222,13 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
 def serve(requests_fd: int, answers_fd: int, memory_mb: int) -> None:
     """Answer requests until the request pipe closes (the child's main loop)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    try:
+        _serve(requests_fd, answers_fd, memory_mb)
+    except (BrokenPipeError, EOFError):
+        return  # the caller went away: nothing left to do
+
+
+def _serve(requests_fd: int, answers_fd: int, memory_mb: int) -> None:
     try:
         handlers = warm_up()
     except Exception as exc:  # noqa: BLE001 - reported to the caller, who stops the run with it

@@ -67,6 +67,12 @@ def is_text_type(mime: str | None) -> bool:
     return mime.startswith("text/") or mime.endswith(("/xml", "+xml", "/json", "+json"))
 
 
+def looks_binary(body: bytes) -> bool:
+    """Return True when a body's first KiB holds NUL bytes (and no UTF-16 byte order mark explains them)."""
+    head = body[:1024]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
 def sniff_content_type(body: bytes) -> str | None:
     """Guess the type of a body sent without Content-Type: markup, XML, plain text, or None if binary."""
     head = body[:1024]

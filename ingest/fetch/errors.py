@@ -28,6 +28,19 @@ class FetchRefused(Exception):
         return self.reason.split(":", 1)[0]
 
 
+ROBOTS_CAUSE = re.compile(r"^robots: unavailable \((?P<kind>[a-z-]+): ")
+
+
+def failure_kind(reason: str) -> str:
+    """Return the kind of a failure reason: its prefix, or the cause of an unreachable robots.txt.
+
+    ``"robots: unavailable (tls: ... self-signed certificate)"`` is a TLS failure, ``"robots: unavailable (503)"``
+    and ``"robots: disallowed"`` are robots ones.
+    """
+    match = ROBOTS_CAUSE.match(reason)
+    return match["kind"] if match else reason.split(":", 1)[0]
+
+
 def short_reason(exc: BaseException) -> str:
     """Return the most telling short text of a network exception, e.g. ``[Errno 111] Connection refused``."""
     text = str(exc)

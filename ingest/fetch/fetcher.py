@@ -33,6 +33,7 @@ from ingest.fetch.body import (
     GZIP_TYPES,
     deadline_refusal,
     is_text_type,
+    looks_binary,
     read_limited,
     sniff_content_type,
     unsupported_encoding,
@@ -170,6 +171,7 @@ class Fetcher:
         url_timeout: float = 180,
         max_deferral: float = 86_400,
         host_notes: HostNotes | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         if not user_agent or not user_agent.strip():
             raise ValueError("user_agent must name the crawler, e.g. 'coopwatch/0.1 (+contact URL)'")
@@ -183,6 +185,7 @@ class Fetcher:
         self.guard = AddressGuard(allow_hosts)
         self.throttle = HostThrottle(lock_dir)
         self.host_notes = host_notes or HostNotes()
+        self.ca_bundle = ca_bundle
         self.session = self._new_session()
         self.stats: Counter[str] = Counter()  # requests sent per host key, robots.txt included
         self._robots: dict[str, RobotsPolicy] = {}
@@ -213,11 +216,13 @@ class Fetcher:
             url_timeout=settings.url_timeout,
             max_deferral=settings.max_deferral,
             host_notes=HostState(settings.state_path),
+            ca_bundle=settings.ca_bundle,
         )
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
         session.trust_env = False  # no proxies or .netrc from the environment: the guard sees the real target
+        session.verify = self.ca_bundle or True  # certificates are always verified
         adapter = guarded_adapter(lambda: self.guard)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -455,6 +460,9 @@ class Fetcher:
                                    self.read_timeout, truncate=rules.truncate)
         if rules.check_type and answer.content_type is None:
             answer.content_type = self._sniffed_type(answer.body, rules)
+        elif rules.check_type and is_text_type(answer.content_type) and looks_binary(answer.body):
+            raise FetchRefused(f"content-type: declared {answer.content_type}, but the body is binary (NUL bytes)",
+                               answer.status, dict(answer.headers))
         return answer
 
     def _drain_small_body(self, response: requests.Response, deadline: float, seconds: float) -> None:

@@ -35,6 +35,7 @@ class Exchange:
         self.seconds = seconds
         self.expired = False
         self._connection: object | None = None
+        self._socket: socket.socket | None = None
         self._done = False
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -49,11 +50,22 @@ class Exchange:
             self._done = True
             if self._timer is not None:
                 self._timer.cancel()
+            if self._socket is not None:
+                self._socket.close()
         _current.exchange = None
 
-    def attach(self, connection: object) -> None:
-        """Note the connection this exchange uses (called by the connection when a request starts)."""
+    def attach(self, connection: object, sock: socket.socket | None = None) -> None:
+        """Note the connection this exchange uses; called when it connects (with the new socket) or sends.
+
+        A new socket is duplicated: TLS wrapping moves the original's descriptor into another object during
+        the handshake, and the duplicate still reaches the same connection then.
+        """
         self._connection = connection
+        if sock is not None:
+            with self._lock:
+                if self._socket is not None:
+                    self._socket.close()
+                self._socket = sock.dup()
 
     def _arm(self, seconds: float) -> None:
         self._timer = threading.Timer(max(seconds, 0.0), self._expire)
@@ -65,11 +77,11 @@ class Exchange:
             if self._done:
                 return
             self.expired = True
-            sock = getattr(self._connection, "sock", None)
+            sock = self._socket or getattr(self._connection, "sock", None)
             if sock is None:  # still resolving or connecting: try again shortly (connect has its own timeout)
                 self._arm(RETRY_SHUTDOWN)
                 return
-        shut_down(sock)
+            shut_down(sock)  # under the lock: __exit__ cannot close (and free for reuse) this descriptor meanwhile
 
 
 def shut_down(sock: socket.socket) -> None:
@@ -97,6 +109,9 @@ class _PeerCheck:
         except FetchRefused as refused:
             sock.close()
             raise BlockedConnection(self, refused.reason) from None
+        exchange = current_exchange()
+        if exchange is not None:  # the TLS handshake comes next, before any request: bound it too
+            exchange.attach(self, sock)
         return sock
 
     def request(self, *args: object, **kwargs: object) -> None:
