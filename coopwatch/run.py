@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.archive import latest_responses
 from ingest.extract import ExtractionError
+from ingest.fetch.errors import failure_kind
 from ingest.models import Document
 from ingest.pipeline import (
     discover_stage,
@@ -66,7 +67,7 @@ class SourceSummary:
         for reason, n in discovery_failures.items():
             self.discovery_failures[reason] = self.discovery_failures.get(reason, 0) + n
             where, _, why = reason.partition(": ")
-            self._add_failures(why.split(":", 1)[0] or where, n, why or reason)
+            self._add_failures(failure_kind(why) if why else where, n, why or reason)
 
     def add_fetched(self, fetched: dict) -> None:
         """Add the counts of one ``fetch_stage`` batch."""
