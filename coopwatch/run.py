@@ -156,13 +156,17 @@ def _commit_validators(state_path: str | None, store: str, docs: list[Document],
 
 def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: int | None = None,
                  progress: Callable[[str, str], None] | None = None,
-                 on_discovered: Callable[[int], None] | None = None, refetch: bool = False) -> SourceSummary:
-    """Run discover -> fetch+extract -> structure -> index for one source and record the run."""
+                 on_discovered: Callable[[int], None] | None = None, refetch: bool = False,
+                 worker=None) -> SourceSummary:
+    """Run discover -> fetch+extract -> structure -> index for one source and record the run.
+
+    ``worker`` is the extraction worker to use (one is started, and stopped after, when none is given).
+    """
     summary = SourceSummary(source.name)
     with CrawlState(settings.state_path) as state:
         run_id = state.start_run(source.name)
     try:
-        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch)
+        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch, worker)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         summary.error = f"{type(exc).__name__}: {exc}"
     summary.conclude()
@@ -172,15 +176,17 @@ def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: i
 
 
 def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
-                max_pages: int | None, progress, on_discovered, refetch: bool = False) -> None:
-    worker = make_worker(settings)  # starts loading the extractor now, while discovery fetches
+                max_pages: int | None, progress, on_discovered, refetch: bool = False, worker=None) -> None:
+    own = worker is None
+    worker = worker or make_worker(settings)  # starts loading the extractor now, while discovery fetches
     fetcher = make_fetcher(source_settings(settings, source))  # one robots.txt cache for the whole run
     try:
         _run_stages(summary, source, settings, workdir, max_pages, progress, on_discovered, fetcher, refetch,
                     worker)
     finally:
         fetcher.close()
-        worker.close()
+        if own:
+            worker.close()
 
 
 def _run_stages(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
@@ -207,12 +213,15 @@ def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pag
     sources = select_sources(settings, source_names)
     workdir = work_root(settings) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     summaries = []
+    worker = make_worker(settings)  # one extraction worker for every source of the run
     try:
         for source in sources:
             if on_source:
                 on_source(source)
-            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered, refetch))
+            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered, refetch,
+                                          worker))
     finally:
+        worker.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return summaries
 

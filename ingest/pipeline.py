@@ -53,10 +53,10 @@ def source_settings(settings: Settings, source: Source) -> Settings:
 
 
 def make_worker(settings: Settings) -> PageWorker:
-    """Start the extraction worker: a child process bounded per page in time and memory."""
-    from ingest.worker import PageWorker
+    """Return the extraction worker (a child process, bounded per page in time and memory) with these settings."""
+    from ingest.worker import shared_worker
 
-    return PageWorker.from_settings(settings)
+    return shared_worker(settings.extract_timeout, settings.extract_memory_mb)
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -279,24 +279,16 @@ def structure_article(article: Article, worker: PageWorker | None = None) -> Eve
         return None
 
 
-def _check_registries() -> None:
-    """Load and validate the structurer's registries (people, organisations, places) once, raising RegistryError."""
-    try:
-        from ingest.structure import check_registries
-    except ImportError:
-        return
-    check_registries()
-
-
 def structure_stage(articles_path: str | Path, workdir: str | Path | None = None,
                     worker: PageWorker | None = None, settings: Settings | None = None) -> dict:
     """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``.
 
     The structurer runs in ``worker`` (one is started from ``settings`` when none is given), bounded
-    per article in time and memory; ``structure_failures`` counts articles indexed without a report.
+    per article in time and memory; ``structure_failures`` counts articles indexed without a report. A
+    registry file that does not load stops the stage (WorkerError with its file:line), instead of
+    failing every page.
     """
     articles_path = Path(articles_path)
-    _check_registries()  # a broken registry file stops the run with file:line, instead of failing every page
     out = articles_path.with_name(articles_path.name.replace("articles-", "docs-"))
     if workdir and Path(workdir) != articles_path.parent:
         out = Path(workdir) / articles_path.parent.name / out.name

@@ -7,8 +7,15 @@ in a child process whose address space is capped (``RLIMIT_AS``: what it holds a
 child killed (``extract: timeout ...``); a page that runs out of memory gets ``extract: too large ...``;
 either way the child is replaced and the crawl goes on with the next page.
 
-The child is started at once and loads its libraries while the caller does other work (discovery), so
-the normal path costs one pipe round trip per page. Requests and answers are pickled frames on two
+The child is started at once and loads the extractor while the caller does other work (discovery); the
+structurer's registries load on the first structuring request, under the generous start-up deadline
+rather than a page's, and a registry that does not load (a file:line error) stops the run. The memory
+cap is re-based before every page on what the child then holds, so a lazily loaded library does not eat
+into a page's allowance. The normal path costs one pipe round trip per page.
+
+A process keeps one worker for all its crawls (:func:`shared_worker`): the structurer's registries take
+seconds to load, and a crawl of several sources, a test session or a benchmark then loads them once.
+Calls are serialised (extraction is CPU-bound and held the GIL anyway when it ran in the caller). Requests and answers are pickled frames on two
 pipes of the child's own (never its stdout, which libraries may print to). The child ignores Ctrl-C
 (the caller handles it) and exits when its request pipe closes, so it never outlives the caller.
 """
@@ -18,11 +25,13 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import atexit
 import selectors
 import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -50,16 +59,24 @@ class PageWorker:
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.restarts = 0
+        self._lock = threading.RLock()
         self._proc: subprocess.Popen | None = None
         self._to_child: int | None = None
         self._from_child: int | None = None
         self._ready = False
+        self._structurer_loaded = False
         self._start()
 
     @classmethod
     def from_settings(cls, settings: Any) -> PageWorker:
         """Build a worker from crawler settings (``extract_timeout``, ``extract_memory_mb``)."""
         return cls(timeout=settings.extract_timeout, memory_mb=settings.extract_memory_mb)
+
+    def limit(self, timeout: float, memory_mb: int) -> PageWorker:
+        """Use these limits from the next page on; return the worker."""
+        with self._lock:
+            self.timeout, self.memory_mb = timeout, memory_mb
+        return self
 
     # public API -----------------------------------------------------------------------------------
     def extract(self, html: str, url: str, source: str, language_hint: str | None = None,
@@ -69,10 +86,33 @@ class PageWorker:
 
     def structure(self, article: Article) -> EventReport | None:
         """Return the event report of an article; raise ExtractionError on timeout or memory cap."""
-        return self._call("structure", (article,))
+        with self._lock:
+            if not self._structurer_loaded:
+                self._load_structurer()
+            return self._call("structure", (article,))
+
+    def _load_structurer(self) -> None:
+        """Have the child load the structurer and its registries (start-up deadline; WorkerError if they do not load)."""
+        if self._proc is None:
+            self._start()
+        self._wait_ready()
+        try:
+            self._send(("load structurer", (), self.memory_mb))
+            status, value = self._receive(time.monotonic() + START_TIMEOUT)
+        except (TimeoutError, EOFError, OSError) as exc:
+            self._kill()
+            raise WorkerError(f"the structurer did not load ({type(exc).__name__}: {exc})") from None
+        if status != "ok":
+            self._kill()
+            raise WorkerError(value)
+        self._structurer_loaded = True
 
     def close(self) -> None:
         """Stop the child: close its request pipe (an idle child exits); kill one still loading or busy."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         proc, self._proc = self._proc, None
         self._close_pipes()
         if proc is None:
@@ -93,11 +133,15 @@ class PageWorker:
 
     # one call ---------------------------------------------------------------------------------------
     def _call(self, op: str, args: tuple) -> Any:
+        with self._lock:
+            return self._call_locked(op, args)
+
+    def _call_locked(self, op: str, args: tuple) -> Any:
         if self._proc is None:
             self._start()
         self._wait_ready()
         try:
-            self._send((op, args))
+            self._send((op, args, self.memory_mb))
             answer = self._receive(time.monotonic() + self.timeout)
         except TimeoutError:
             self._kill()
@@ -120,7 +164,7 @@ class PageWorker:
     def _start(self) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        command = [sys.executable, "-m", "ingest.worker", str(to_child_r), str(from_child_w), str(self.memory_mb)]
+        command = [sys.executable, "-m", "ingest.worker", str(to_child_r), str(from_child_w)]
         try:
             self._proc = subprocess.Popen(command, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, env=_child_env())
@@ -129,6 +173,7 @@ class PageWorker:
             os.close(from_child_w)
         self._to_child, self._from_child = to_child_w, from_child_r
         self._ready = False
+        self._structurer_loaded = False
 
     def _wait_ready(self) -> None:
         if self._ready:
@@ -165,6 +210,36 @@ class PageWorker:
 
     def _receive(self, deadline: float) -> tuple:
         return pickle.loads(read_frame(self._from_child, deadline))
+
+
+class SharedWorker(PageWorker):
+    """The process-wide worker: ``close`` leaves it running for the next crawl; it stops when the process exits."""
+
+    def __init__(self, timeout: float, memory_mb: int) -> None:
+        self.owner = os.getpid()  # a forked copy of this process must not stop (or use) our child
+        super().__init__(timeout, memory_mb)
+
+    def close(self) -> None:
+        """Keep the worker for the next caller (see :func:`shared_worker`)."""
+
+    def stop(self) -> None:
+        """Stop the child for good (only from the process that started it)."""
+        if os.getpid() == self.owner:
+            super().close()
+
+
+_shared: SharedWorker | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_worker(timeout: float = 30.0, memory_mb: int = 1024) -> PageWorker:
+    """Return this process's extraction worker with these limits (started on first use, stopped at exit)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.owner != os.getpid():
+            _shared = SharedWorker(timeout, memory_mb)
+            atexit.register(_shared.stop)
+        return _shared.limit(timeout, memory_mb)
 
 
 def _death_reason(status: int | None, memory_mb: int, exc: BaseException) -> str:
@@ -219,28 +294,31 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
 
 
 # child side ---------------------------------------------------------------------------------------
-def serve(requests_fd: int, answers_fd: int, memory_mb: int) -> None:
+def serve(requests_fd: int, answers_fd: int) -> None:
     """Answer requests until the request pipe closes (the child's main loop)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     try:
-        _serve(requests_fd, answers_fd, memory_mb)
+        _serve(requests_fd, answers_fd)
     except (BrokenPipeError, EOFError):
         return  # the caller went away: nothing left to do
 
 
-def _serve(requests_fd: int, answers_fd: int, memory_mb: int) -> None:
+def _serve(requests_fd: int, answers_fd: int) -> None:
     try:
         handlers = warm_up()
     except Exception as exc:  # noqa: BLE001 - reported to the caller, who stops the run with it
         write_frame(answers_fd, pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
         return
-    cap_address_space(memory_mb)
     write_frame(answers_fd, pickle.dumps(("ready", os.getpid())))
     while True:
         try:
-            op, args = pickle.loads(read_frame(requests_fd))
+            op, args, memory_mb = pickle.loads(read_frame(requests_fd))
         except EOFError:
             return
+        if op == "load structurer":
+            write_frame(answers_fd, pickle.dumps(load_structurer(handlers)))
+            continue
+        cap_address_space(memory_mb)  # what we hold now, plus one page's allowance
         answer = answer_request(handlers, op, args)
         write_frame(answers_fd, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
         if answer[0] == "too large":
@@ -262,19 +340,28 @@ def answer_request(handlers: dict, op: str, args: tuple) -> tuple[str, Any]:
 
 
 def warm_up() -> dict:
-    """Import the extractor and structurer and run each once, so lazy loads happen before the cap."""
+    """Import the extractor and run it once (its lazy loads happen now, not in a page's allowance)."""
     from ingest.extract import extract_article
 
-    def structure(article: Article) -> EventReport | None:
-        try:
-            from ingest.structure import parse_event_report
-        except ImportError:
-            return None
-        return parse_event_report(article)
+    extract_article(WARM_UP_HTML, "http://warm-up.invalid/a", "warm-up", None, "")
+    return {"extract": extract_article, "structure": lambda article: None}
 
-    article = extract_article(WARM_UP_HTML, "http://warm-up.invalid/a", "warm-up", None, "")
-    structure(article)
-    return {"extract": extract_article, "structure": structure}
+
+def load_structurer(handlers: dict) -> tuple[str, str | None]:
+    """Import the structurer, load and check its registries, run it once; return ("ok", None) or ("failed", why)."""
+    try:
+        from ingest.structure import parse_event_report
+    except ImportError:
+        return "ok", None  # no structurer installed: articles are indexed without reports
+    try:
+        from ingest.structure import check_registries
+
+        check_registries()  # a broken registry file: a file:line error that stops the run
+        parse_event_report(handlers["extract"](WARM_UP_HTML, "http://warm-up.invalid/a", "warm-up", None, ""))
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, who stops the run with it
+        return "failed", f"{type(exc).__name__}: {exc}"
+    handlers["structure"] = parse_event_report
+    return "ok", None
 
 
 def cap_address_space(memory_mb: int) -> None:
@@ -283,7 +370,7 @@ def cap_address_space(memory_mb: int) -> None:
 
     try:
         held = _address_space_bytes()
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = held + memory_mb * 1024 * 1024
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
@@ -301,4 +388,4 @@ def _address_space_bytes() -> int:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    serve(int(sys.argv[1]), int(sys.argv[2]))
