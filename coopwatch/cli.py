@@ -393,7 +393,8 @@ def _print_plan(source, settings: Settings) -> None:
     state = "" if source.enabled else " (disabled)"
     cap = source.max_crawl_delay if source.max_crawl_delay is not None else settings.max_crawl_delay
     out.print(f"\n[bold]{inline(source.name)}[/bold]{state}  language={source.language or 'auto'}  delay={delay}s  "
-              f"(robots.txt Crawl-delay up to {cap:g}s)  schedule={inline(source.schedule)}", highlight=False)
+              f"(robots.txt Crawl-delay up to {cap:g}s, Retry-After deferrals up to {settings.max_deferral:g}s)  "
+              f"schedule={inline(source.schedule)}", highlight=False)
     for url in source.start_urls:
         out.print(f"  listing  {inline(url)}  (+ up to {source.max_pages - 1} next pages)", highlight=False)
     for url in source.feeds:
