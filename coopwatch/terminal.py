@@ -4,8 +4,8 @@ Titles, URLs, snippets, facet values, speakers, source names and error texts com
 servers we do not control. Printed through rich they could crash it (``[/bold]`` is a MarkupError),
 hide a hyperlink (``[link=...]``), blink, or, as raw control characters, drive the terminal itself
 (``ESC ]8;;`` hyperlinks, cursor moves, title changes). Every such string goes through :func:`inline`
-(one line, for markup-enabled output and table cells) or :func:`block` (multi-line text printed with
-``markup=False``).
+(one line, for markup-enabled output and table cells), :func:`one_line` (one line printed with
+``markup=False``) or :func:`block` (multi-line text printed with ``markup=False``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ def block(value: object) -> str:
     return visible_controls("" if value is None else str(value))
 
 
+def one_line(value: object) -> str:
+    """Return crawled text as one line for ``markup=False`` output: breaks joined, control characters visible."""
+    return visible_controls(LINE_BREAKS.sub(" ", "" if value is None else str(value)))
+
+
 def inline(value: object) -> str:
     """Return crawled text as one safe line for rich markup or a table cell: breaks joined, controls visible, markup escaped."""
-    text = LINE_BREAKS.sub(" ", "" if value is None else str(value))
-    return escape(visible_controls(text))
+    return escape(one_line(value))

@@ -151,4 +151,21 @@ def test_alerts_commands_print_hostile_titles_literally(fault, tmp_path, monkeyp
     printed = "".join(c.out + c.err for _, _, c in results)
     fault.saw(f"statuses {[s for _, s, _ in results]}; '[/bold]' literal: {'[/bold]' in printed}; raw ESC: {chr(27) in printed}")
     assert all(status in (0, 1) for _, status, _ in results)
-    assert "[/bold]" in printed and "\x1b" not in printed
+    assert "[/bold]" in printed and "[/red]" in printed and "\x1b" not in printed
+
+
+def test_markup_in_event_names_and_reports(fault, hostile_store, monkeypatch, capsys):
+    """`events` and `event ID` print hostile event names, report titles and a hostile query literally."""
+    fault.expect("status 0 for `events` and every `event ID`; '[/bold]' and '[/red]' literal; no raw ESC")
+    import json
+
+    status, listed = run(["events", "--group", "--limit", "20"], hostile_store, monkeypatch, capsys)
+    _, searched = run(["events", "[/bold] forum"], hostile_store, monkeypatch, capsys)
+    _, as_json = run(["events", "--json", "--limit", "20"], hostile_store, monkeypatch, capsys)
+    ids = [e["id"] for e in json.loads(as_json)["events"]]
+    shown = [run(["event", event_id], hostile_store, monkeypatch, capsys) for event_id in ids]
+    printed = listed + searched + "".join(text for _, text in shown)
+    fault.saw(f"events status {status}; {len(ids)} events shown with statuses {sorted({s for s, _ in shown})}; "
+              f"raw ESC: {chr(27) in printed}")
+    assert status == 0 and ids and all(s == 0 for s, _ in shown)
+    assert "[/bold]" in printed and "[/red]" in printed and "\x1b" not in printed
