@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,14 +25,14 @@ from ingest.discover.urls import dedupe
 from ingest.extract import ExtractionError
 from ingest.fetch.body import GZIP_TYPES
 from ingest.fetch.errors import failure_kind
-from ingest.models import Article, Document, EventReport
+from ingest.models import Article, Document, EventReport, Page
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
 from ingest.state import CrawlState, store_identity
 
 if TYPE_CHECKING:
     from ingest.fetch import Fetcher
-    from ingest.worker import PageWorker
+    from ingest.worker import PageWorker, PendingArticle
 
 BATCH_SIZE = 50
 MAX_SITEMAPS = 20
@@ -192,68 +193,119 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
 
     A URL whose copy in this store is current costs one conditional request (``conditional=False``
     fetches everything in full). Every failure is recorded in the crawl state with its reason and
-    the batch goes on. Extraction runs in ``worker`` (one is started when none is given), bounded per
-    page in time and memory: a page past either limit is recorded as ``extract: timeout``/``too large``.
+    the batch goes on. Extraction runs in ``worker`` (the process's shared one when none is given),
+    bounded per page in time and memory (``extract: timeout`` / ``too large``), while the next page is
+    fetched.
     """
-    store = store_identity(settings.store)
     source = get_source(settings, source_name)
     urls = [row["url"] for row in read_jsonl(urls_path)][start:end]
-    counts: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    examples: dict[str, str] = {}
-    articles: list[dict] = []
-    own, own_worker = fetcher is None, worker is None
+    own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     worker = worker or make_worker(settings)
     with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
+        batch = Batch(source, state, archive, store_identity(settings.store), conditional, progress)
         try:
-            for url in urls:
-                outcome = _fetch_one(url, source, fetcher, state, archive, articles, reasons, store, conditional,
-                                     worker, examples)
-                counts[outcome] += 1
-                if progress:
-                    progress(url, outcome)
+            batch.run(urls, fetcher, worker)
         finally:
             if own:
                 fetcher.close()
-            if own_worker:
-                worker.close()
     path = Path(workdir) / source.name / f"articles-{start:06d}.jsonl"
-    _write_jsonl(path, articles)
-    return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": counts["fetched"],
-            "not_modified": counts["not_modified"], "failed": counts["failed"], "failures": dict(reasons),
-            "failure_examples": examples, "requests": sum(fetcher.stats.values())}
+    _write_jsonl(path, batch.articles)
+    return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": batch.counts["fetched"],
+            "not_modified": batch.counts["not_modified"], "failed": batch.counts["failed"],
+            "failures": dict(batch.reasons), "failure_examples": batch.examples,
+            "requests": sum(fetcher.stats.values())}
 
 
-def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: WarcArchive,
-               articles: list[dict], reasons: Counter[str], store: str, conditional: bool,
-               worker: PageWorker, examples: dict[str, str]) -> str:
-    etag, last_modified, body_hash = state.validators(url, store) if conditional else (None, None, None)
-    page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
-    archive.write_page(page)
-    if not page.ok:
-        reason = page.error or f"http: {page.status}"
-        state.record_failure(url, source.name, reason)
-        reasons[failure_kind(reason)] += 1
-        examples.setdefault(failure_kind(reason), reason)
-        return "failed"
-    new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
-    if page.not_modified or new_hash == body_hash:
-        state.record_not_modified(url, source.name)
-        return "not_modified"
-    try:
-        article = worker.extract(page.text or "", url, source.name, source.language, page.fetched_at)
-    except ExtractionError as exc:
-        if str(exc).startswith("timeout"):  # perhaps a busy machine: fetch and try again next run
-            state.record_failure(url, source.name, f"extract: {exc}")
-        else:  # no article, or too large: deterministic, so an unchanged copy is not read again
-            state.record_no_article(url, source.name, f"extract: {exc}", page.etag, page.last_modified, new_hash)
-        reasons["extract"] += 1
-        examples.setdefault("extract", f"extract: {exc}")
-        return "failed"
-    state.record_success(url, source.name, page.etag, page.last_modified, new_hash)
-    articles.append(article.to_dict())
-    return "fetched"
+@dataclass
+class Fetched:
+    """A fetched page waiting for its article: the page, its body hash, then the extraction under way."""
+
+    url: str
+    page: Page
+    body_hash: str
+    pending: PendingArticle | None = None
+
+
+@dataclass
+class Batch:
+    """One fetch_stage batch: fetch each URL, extract the previous page meanwhile, record every outcome."""
+
+    source: Source
+    state: CrawlState
+    archive: WarcArchive
+    store: str
+    conditional: bool
+    progress: Progress | None
+    articles: list[dict] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    def run(self, urls: list[str], fetcher, worker: PageWorker) -> None:
+        """Fetch the URLs one by one; each page is extracted while the next one is fetched."""
+        waiting: Fetched | None = None
+        try:
+            for url in urls:
+                fetched = self.fetch(url, fetcher)  # meanwhile the worker extracts the page before
+                if waiting is not None:
+                    self.extracted(waiting)
+                waiting = self.submit(fetched, worker) if fetched else None
+            if waiting is not None:
+                self.extracted(waiting)
+                waiting = None
+        finally:
+            if waiting is not None:  # interrupted: stop the extraction, the page is fetched again next run
+                waiting.pending.abandon()
+
+    def submit(self, fetched: Fetched, worker: PageWorker) -> Fetched:
+        """Start extracting a fetched page; return it with the extraction under way."""
+        page = fetched.page
+        fetched.pending = worker.submit_extract(page.text or "", fetched.url, self.source.name, self.source.language,
+                                                page.fetched_at)
+        return fetched
+
+    def fetch(self, url: str, fetcher) -> Fetched | None:
+        """Fetch one URL; record a failure or an unchanged page now, or return the page to extract."""
+        etag, last_modified, body_hash = self.state.validators(url, self.store) if self.conditional else (None,) * 3
+        page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
+        self.archive.write_page(page)
+        if not page.ok:
+            reason = page.error or f"http: {page.status}"
+            self.state.record_failure(url, self.source.name, reason)
+            return self.done(url, "failed", reason)
+        new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
+        if page.not_modified or new_hash == body_hash:
+            self.state.record_not_modified(url, self.source.name)
+            return self.done(url, "not_modified")
+        return Fetched(url, page, new_hash)
+
+    def extracted(self, fetched: Fetched) -> None:
+        """Record the outcome of a page's extraction."""
+        url, page, name = fetched.url, fetched.page, self.source.name
+        try:
+            article = fetched.pending.result()
+        except ExtractionError as exc:
+            if str(exc).startswith("timeout"):  # perhaps a busy machine: fetch and try again next run
+                self.state.record_failure(url, name, f"extract: {exc}")
+            else:  # no article, or too large: deterministic, so an unchanged copy is not read again
+                self.state.record_no_article(url, name, f"extract: {exc}", page.etag, page.last_modified,
+                                             fetched.body_hash)
+            self.done(url, "failed", f"extract: {exc}")
+            return
+        self.state.record_success(url, name, page.etag, page.last_modified, fetched.body_hash)
+        self.articles.append(article.to_dict())
+        self.done(url, "fetched")
+
+    def done(self, url: str, outcome: str, reason: str | None = None) -> None:
+        """Count an outcome (and its reason) and report progress."""
+        self.counts[outcome] += 1
+        if reason:
+            kind = failure_kind(reason)
+            self.reasons[kind] += 1
+            self.examples.setdefault(kind, reason)
+        if self.progress:
+            self.progress(url, outcome)
 
 
 # ---------------------------------------------------------------- structure

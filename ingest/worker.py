@@ -11,7 +11,8 @@ The child is started at once and loads the extractor while the caller does other
 structurer's registries load on the first structuring request, under the generous start-up deadline
 rather than a page's, and a registry that does not load (a file:line error) stops the run. The memory
 cap is re-based before every page on what the child then holds, so a lazily loaded library does not eat
-into a page's allowance. The normal path costs one pipe round trip per page.
+into a page's allowance. The normal path costs one pipe round trip per page, and :meth:`PageWorker.submit_extract`
+lets the caller fetch the next page while this one is extracted (two cores, two processes busy).
 
 A process keeps one worker for all its crawls (:func:`shared_worker`): the structurer's registries take
 seconds to load, and a crawl of several sources, a test session or a benchmark then loads them once.
@@ -42,6 +43,7 @@ from ingest.models import Article, EventReport
 log = logging.getLogger(__name__)
 
 HEADER = struct.Struct("!Q")  # length of the pickled frame that follows
+FRAME_SECONDS = 60.0  # for the rest of a frame once its first bytes arrived
 START_TIMEOUT = 300.0  # seconds for the child to import and warm up (a loaded CI machine is slow)
 WARM_UP_HTML = ("<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>" + "".join(
     f"<p>Paragraph {n}: the Shanghai–Hong Kong symposium on urban cooperation was held in Hong Kong on {n} May"
@@ -64,6 +66,7 @@ class PageWorker:
         self._to_child: int | None = None
         self._from_child: int | None = None
         self._ready = False
+        self._ready_at = 0.0  # monotonic time the child became ready (the clock is system-wide)
         self._structurer_loaded = False
         self._start()
 
@@ -83,6 +86,21 @@ class PageWorker:
                 fetched_at: str = "") -> Article:
         """Return the article of a page; raise ExtractionError (no article, timeout, too large)."""
         return self._call("extract", (html, url, source, language_hint, fetched_at))
+
+    def submit_extract(self, html: str, url: str, source: str, language_hint: str | None = None,
+                       fetched_at: str = "") -> PendingArticle:
+        """Start extracting a page and return at once; ``result()`` of what it returns gives the article.
+
+        The worker is reserved for the caller until then (other threads wait). The page's deadline runs
+        from the moment the child can start on it, whatever the caller does meanwhile.
+        """
+        self._lock.acquire()
+        try:
+            sent_at = self._send_request("extract", (html, url, source, language_hint, fetched_at))
+        except BaseException:
+            self._lock.release()
+            raise
+        return PendingArticle(self, sent_at)
 
     def structure(self, article: Article) -> EventReport | None:
         """Return the event report of an article; raise ExtractionError on timeout or memory cap."""
@@ -137,12 +155,26 @@ class PageWorker:
             return self._call_locked(op, args)
 
     def _call_locked(self, op: str, args: tuple) -> Any:
+        return self._finish(self._send_request(op, args))
+
+    def _send_request(self, op: str, args: tuple) -> float | ExtractionError:
+        """Send a request (starting the child if needed); return when it was sent, or the error of a dead child."""
         if self._proc is None:
             self._start()
-        self._wait_ready()
+        sent_at = time.monotonic()
         try:
             self._send((op, args, self.memory_mb))
-            answer = self._receive(time.monotonic() + self.timeout)
+        except OSError as exc:  # the child died while idle
+            return ExtractionError(_death_reason(self._kill(), self.memory_mb, exc))
+        return sent_at
+
+    def _finish(self, sent_at: float | ExtractionError) -> Any:
+        """Wait for the answer to a request sent at ``sent_at`` (monotonic), within the page's deadline."""
+        if isinstance(sent_at, ExtractionError):
+            raise sent_at
+        deadline = max(sent_at, self._wait_ready()) + self.timeout
+        try:
+            answer = self._receive(deadline)
         except TimeoutError:
             self._kill()
             raise ExtractionError(f"timeout: took longer than {self.timeout:g}s (stopped)") from None
@@ -175,9 +207,10 @@ class PageWorker:
         self._ready = False
         self._structurer_loaded = False
 
-    def _wait_ready(self) -> None:
+    def _wait_ready(self) -> float:
+        """Wait for the child's ready message (once); return the monotonic time it became ready."""
         if self._ready:
-            return
+            return self._ready_at
         try:
             status, value = self._receive(time.monotonic() + START_TIMEOUT)
         except (TimeoutError, EOFError, OSError) as exc:
@@ -186,7 +219,8 @@ class PageWorker:
         if status != "ready":
             self._kill()
             raise WorkerError(f"the extraction worker did not start: {value}")
-        self._ready = True
+        self._ready, self._ready_at = True, float(value)
+        return self._ready_at
 
     def _kill(self) -> int | None:
         """Kill the child (if still running) and forget it; return its exit status."""
@@ -210,6 +244,32 @@ class PageWorker:
 
     def _receive(self, deadline: float) -> tuple:
         return pickle.loads(read_frame(self._from_child, deadline))
+
+
+class PendingArticle:
+    """An extraction under way (see :meth:`PageWorker.submit_extract`); exactly one of result/abandon ends it."""
+
+    def __init__(self, worker: PageWorker, sent_at: float | ExtractionError) -> None:
+        self.worker, self.sent_at = worker, sent_at
+        self._open = True
+
+    def result(self) -> Article:
+        """Return the article; raise ExtractionError (no article, timeout, too large)."""
+        try:
+            return self.worker._finish(self.sent_at)
+        finally:
+            self._end()
+
+    def abandon(self) -> None:
+        """Give up on the answer (the child is stopped, so no stale answer is read later)."""
+        if self._open:
+            self.worker._kill()
+            self._end()
+
+    def _end(self) -> None:
+        if self._open:
+            self._open = False
+            self.worker._lock.release()
 
 
 class SharedWorker(PageWorker):
@@ -270,11 +330,12 @@ def write_frame(fd: int | None, payload: bytes) -> None:
 
 
 def read_frame(fd: int | None, deadline: float | None = None) -> bytes:
-    """Read one length-prefixed frame; raise TimeoutError past the deadline, EOFError when the pipe closes."""
+    """Read one length-prefixed frame; raise TimeoutError when none has begun by the deadline, EOFError when the
+    pipe closes. An answer already waiting is read even past the deadline (the caller was busy, not the child)."""
     if fd is None:
         raise EOFError("the worker is gone")
     header = _read_exactly(fd, HEADER.size, deadline)
-    return _read_exactly(fd, HEADER.unpack(header)[0], deadline)
+    return _read_exactly(fd, HEADER.unpack(header)[0], time.monotonic() + FRAME_SECONDS)
 
 
 def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
@@ -282,8 +343,8 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while missing:
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and (remaining <= 0 or not selector.select(remaining)):
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if remaining is not None and not selector.select(remaining):
                 raise TimeoutError("no answer before the deadline")
             chunk = os.read(fd, min(missing, 1 << 20))
             if not chunk:
@@ -309,7 +370,7 @@ def _serve(requests_fd: int, answers_fd: int) -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the caller, who stops the run with it
         write_frame(answers_fd, pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
         return
-    write_frame(answers_fd, pickle.dumps(("ready", os.getpid())))
+    write_frame(answers_fd, pickle.dumps(("ready", time.monotonic())))  # CLOCK_MONOTONIC: the caller's clock too
     while True:
         try:
             op, args, memory_mb = pickle.loads(read_frame(requests_fd))

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ingest.config_files import ConfigError
+
 
 class HostThrottle:
     """Hand out one request slot per host at a time, spaced by a per-host delay."""
@@ -73,8 +75,8 @@ def prepare_private_dir(path: str | os.PathLike[str]) -> str:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = os.lstat(folder)
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-        raise PermissionError(f"{folder} is not a directory of this user: set COOPWATCH_LOCK_DIR to a directory "
-                              "every crawl on this machine can use")
+        raise ConfigError(f"{folder} is not a directory of this user: set COOPWATCH_LOCK_DIR to a directory "
+                          "every crawl on this machine can use")
     return str(folder)
 
 
