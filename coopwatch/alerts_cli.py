@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from coopwatch.terminal import block, inline
 
 HELP = """\
 Watch rules tell staff about new cooperation events, once per event, by email, chat or webhook.
@@ -71,7 +72,7 @@ def cmd_alerts(args: argparse.Namespace, settings, out: Console) -> int:
 def alerts_list(args, runner, out: Console) -> int:
     rules = runner.rules()
     states = runner.store.states()
-    table = Table(title=f"watch rules ({runner.settings.rules_path} + alerts database)")
+    table = Table(title=f"watch rules ({inline(runner.settings.rules_path)} + alerts database)")
     for col in ("rule", "mode", "search", "channels", "last run", "defined in"):
         table.add_column(col)
     problems: dict[str, str] = {}
@@ -79,14 +80,14 @@ def alerts_list(args, runner, out: Console) -> int:
         state = states.get(rule.name)
         problems.update({c: p for c in rule.channels if (p := runner.channels.problem(c))})
         mode = rule.mode if rule.mode == "immediate" else f"digest ({rule.period})"
-        table.add_row(escape(rule.name) + ("" if rule.enabled else " (disabled)"), mode, escape(rule.describe()),
-                      escape(", ".join(runner.channels.describe(c) for c in rule.channels)),
-                      (state.last_run if state else None) or "never", escape(Path(rule.origin).name))
+        table.add_row(inline(rule.name) + ("" if rule.enabled else " (disabled)"), mode, inline(rule.describe()),
+                      inline(", ".join(runner.channels.describe(c) for c in rule.channels)),
+                      inline((state.last_run if state else None) or "never"), inline(Path(rule.origin).name))
     out.print(table)
     for problem in problems.values():
-        out.print(f"[yellow]problem:[/yellow] {escape(problem)}", highlight=False)
+        out.print(f"[yellow]problem:[/yellow] {inline(problem)}", highlight=False)
     if not rules:
-        out.print(f"no rules: write {runner.settings.rules_path} (see `coopwatch alerts --help`)", highlight=False)
+        out.print(f"no rules: write {inline(runner.settings.rules_path)} (see `coopwatch alerts --help`)", highlight=False)
     return 0
 
 
@@ -98,12 +99,12 @@ def alerts_test(args, runner, out: Console) -> int:
         return 0 if report.ok else 1
     messages = runner.preview(rule)
     if not messages:
-        out.print(f"{rule.name}: nothing new to send now ({rule.describe()})", highlight=False, markup=False)
+        out.print(block(f"{rule.name}: nothing new to send now ({rule.describe()})"), highlight=False, markup=False)
         return 0
     for message in messages:
         body = {"text": message.text, "markdown": message.markdown, "html": message.html}[args.format]
-        out.print(f"--- would send to {', '.join(rule.channels)}: {message.subject}\n"
-                  f"    idempotency key {message.id}\n{body}", highlight=False, markup=False)
+        out.print(block(f"--- would send to {', '.join(rule.channels)}: {message.subject}\n"
+                        f"    idempotency key {message.id}\n{body}"), highlight=False, markup=False)
     out.print(f"{len(messages)} message(s) would be sent; nothing was sent (use --send)", highlight=False)
     return 0
 
@@ -125,12 +126,12 @@ def print_cycle(report, out: Console) -> None:
     for col in ("rule", "new events", "updated", "messages queued", "digest waiting", "problem"):
         table.add_column(col, justify="left" if col in ("rule", "problem") else "right")
     for r in report.rules:
-        table.add_row(escape(r.rule), str(r.new), str(r.updated), str(r.messages), str(r.digest_waiting),
-                      escape(r.problem or ""))
+        table.add_row(inline(r.rule), str(r.new), str(r.updated), str(r.messages), str(r.digest_waiting),
+                      inline(r.problem or ""))
     out.print(table)
     out.print(f"delivered {report.sent}, retrying {report.retrying}, dead-lettered {report.dead}", highlight=False)
     for failure in report.failures:
-        out.print(f"  {failure}", highlight=False, markup=False)
+        out.print(f"  {block(failure)}", highlight=False, markup=False)
 
 
 def alerts_status(args, runner, out: Console) -> int:
@@ -141,9 +142,9 @@ def alerts_status(args, runner, out: Console) -> int:
         table.add_column(col, justify="right" if col in ("sent", "pending", "failed", "dead-lettered") else "left")
     for name in sorted(set(states) | set(counts)):
         state, c = states.get(name), counts.get(name, {})
-        table.add_row(escape(name), (state.last_run if state else None) or "-", (state.last_success if state else None) or "-",
+        table.add_row(inline(name), (state.last_run if state else None) or "-", (state.last_success if state else None) or "-",
                       *(str(c.get(k, 0)) for k in ("sent", "pending", "failed", "dead")),
-                      escape((state.last_error if state else None) or ""))
+                      inline((state.last_error if state else None) or ""))
     out.print(table)
     return 0
 
@@ -155,7 +156,8 @@ def alerts_history(args, runner, out: Console) -> int:
     for m in runner.store.history(args.limit, args.rule):
         deliveries = "; ".join(f"{d['channel']}: {d['status']}" + (f" ({d['last_error']})" if d["last_error"] else "")
                                for d in m["deliveries"])
-        table.add_row(m["created_at"], escape(m["rule"]), m["kind"], escape(m["subject"]), escape(deliveries))
+        table.add_row(inline(m["created_at"]), inline(m["rule"]), inline(m["kind"]), inline(m["subject"]),
+                      inline(deliveries))
     out.print(table)
     return 0
 

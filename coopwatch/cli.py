@@ -16,14 +16,18 @@ from rich.table import Table
 from ingest.settings import ConfigError, Settings
 from coopwatch.alerts_cli import add_alerts_parser, cmd_alerts
 from coopwatch.events_cli import add_events_parsers, cmd_event, cmd_events
+from coopwatch.terminal import block, inline, one_line
 from search.alerts.channels import ChannelError
 from search.alerts.rules import RuleError
+from search.alerts.store import AlertSchemaError
 from search.base import BackendConfigError
 
-# soft wrap: an error naming a long path must stay on one line, copyable and greppable
-console = Console(stderr=True, soft_wrap=True)
+# soft wrap: an error naming a long path must stay on one line, copyable and greppable; no :emoji: codes,
+# so crawled text prints as written (see coopwatch.terminal for the rest)
+console = Console(stderr=True, soft_wrap=True, emoji=False)
 # piped output (scripts, logs) gets a wide fixed width so tables are never cut to 80 columns
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, emoji=False)
+MAX_WINDOW = 10_000  # deepest result reachable by paging (--offset + --limit), as in Elasticsearch
 
 EPILOG = """\
 examples:
@@ -150,9 +154,11 @@ def iso_date(value: str) -> str:
 
 
 def count(value: str) -> int:
-    """Accept a whole number >= 0."""
-    if not value.isdigit():
+    """Accept a whole number from 0 to MAX_WINDOW."""
+    if not value.isascii() or not value.isdigit():
         raise argparse.ArgumentTypeError(f"{value!r}: use a whole number, 0 or more")
+    if len(value) > 6 or int(value) > MAX_WINDOW:
+        raise argparse.ArgumentTypeError(f"{value[:30]}: at most {MAX_WINDOW}")
     return int(value)
 
 
@@ -223,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, BackendConfigError, RuleError, ChannelError) as exc:
+    except (ConfigError, BackendConfigError, RuleError, ChannelError, AlertSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # plain: a wrapped path could not be copied
         return 2
     except Exception as exc:  # noqa: BLE001 - a store that cannot be reached is a user problem, not a crash
@@ -275,8 +281,8 @@ def _print_crawl_summary(summaries) -> None:
     for col in ("source", "discovered", "fetched", "not modified", "new", "updated", "unchanged", "events", "failed"):
         table.add_column(col, justify="left" if col == "source" else "right")
     for s in summaries:
-        table.add_row(s.source, *(str(v) for v in (s.discovered, s.fetched, s.not_modified, s.new, s.updated,
-                                                     s.unchanged, s.events, s.failed)))
+        table.add_row(inline(s.source), *(str(v) for v in (s.discovered, s.fetched, s.not_modified, s.new, s.updated,
+                                                             s.unchanged, s.events, s.failed)))
     out.print(table)
     for s in summaries:
         _print_failures(s)
@@ -287,15 +293,18 @@ def _print_failures(summary) -> None:
     """Print a source's failed pages, each with what its reason means; or why the whole source failed."""
     from coopwatch.explain import explain_failure
 
-    if summary.error:
-        out.print(f"  {summary.source}: source failed: {summary.error}", style="red", highlight=False, markup=False)
+    if summary.error or summary.failure:
+        out.print(f"  {one_line(summary.source)}: source failed: {one_line(summary.error or summary.failure)}", style="red",
+                  highlight=False, markup=False)
     if not summary.failures or summary.error:
         return
     reasons = ", ".join(f"{k} {v}" for k, v in summary.failures.items())
-    out.print(f"  {summary.source}: {summary.failed} page(s) not stored ({reasons})", highlight=False, markup=False)
+    out.print(f"  {one_line(summary.source)}: {summary.failed} page(s) not stored ({one_line(reasons)})", highlight=False,
+              markup=False)
     for url, reason in summary.failed_pages:
         meaning = explain_failure(reason, url)
-        out.print(f"    {url}\n      {reason}" + (f" - {meaning}" if meaning else ""), highlight=False, markup=False)
+        out.print(f"    {one_line(url)}\n      {one_line(reason)}" + (f" - {one_line(meaning)}" if meaning else ""),
+                  highlight=False, markup=False)
 
 
 NEW_EVENTS_SHOWN = 20
@@ -307,9 +316,10 @@ def _print_new_events(summaries) -> None:
     if not rows:
         return
     out.print(f"\nnew event reports ({len(rows)}):", highlight=False)
-    width = max(len(source) for source, _ in rows)
+    width = max(len(one_line(source)) for source, _ in rows)
     for source, event in rows[:NEW_EVENTS_SHOWN]:
-        out.print(f"  {event['id'][:12]}  {source:<{width}}  {event['title']}", highlight=False, markup=False)
+        out.print(f"  {event['id'][:12]}  {one_line(source):<{width}}  {one_line(event['title'])}", highlight=False,
+                  markup=False)
     if len(rows) > NEW_EVENTS_SHOWN:
         out.print(f"  ... and {len(rows) - NEW_EVENTS_SHOWN} more: coopwatch search \"\" --events-only", highlight=False)
     out.print(f"  read one: coopwatch show {rows[0][1]['id'][:12]}", highlight=False, markup=False)
@@ -321,6 +331,9 @@ def build_query(args: argparse.Namespace):
     from search.base import Query
     from search.normalise import QueryError, normalise_query, parse_pair
 
+    if args.offset + args.limit > MAX_WINDOW:
+        raise ConfigError(f"--offset {args.offset} + --limit {args.limit} may be at most {MAX_WINDOW}: narrow the "
+                          "search with words or filters instead of paging this deep")
     vocabulary = load_vocabulary()
     try:
         pair = parse_pair(args.pair, vocabulary) if args.pair else None
@@ -352,18 +365,19 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _print_hits(result, query) -> None:
-    out.print(f"{result.total} result(s)" + (f" for {query.text!r}" if query.text else ""), highlight=False)
+    out.print(f"{result.total} result(s)" + (f" for {inline(repr(query.text))}" if query.text else ""), highlight=False)
     for n, hit in enumerate(result.hits, query.offset + 1):
         meta = " · ".join(x for x in (hit.source, hit.date or "", hit.language or "", hit.event_type or "") if x)
         if hit.event_id:
             meta += f" · event {hit.event_id}" + (f" ({hit.group_size} reports)" if hit.group_size > 1 else "")
-        out.print(f"\n[bold]{n}. {hit.title or hit.url}[/bold]  [dim]{hit.id[:12]}[/dim]", highlight=False)
-        out.print(f"   {meta}\n   {hit.url}", highlight=False)
+        out.print(f"\n[bold]{n}. {inline(hit.title or hit.url)}[/bold]  [dim]{inline(hit.id[:12])}[/dim]",
+                  highlight=False)
+        out.print(f"   {inline(meta)}\n   {inline(hit.url)}", highlight=False)
         if hit.snippet:
             out.print("   " + snippet_markup(hit.snippet), highlight=False)
     for name, values in result.facets.items():
         if values:
-            out.print(f"\n{name}: " + ", ".join(f"{v} ({c})" for v, c in values[:10]), highlight=False)
+            out.print(f"\n{inline(name)}: " + ", ".join(f"{inline(v)} ({c})" for v, c in values[:10]), highlight=False)
 
 
 def snippet_markup(snippet_html: str) -> str:
@@ -371,10 +385,8 @@ def snippet_markup(snippet_html: str) -> str:
     import re
     from html import unescape
 
-    from rich.markup import escape
-
     parts = re.split(r"(<mark>.*?</mark>)", snippet_html.replace("</mark> <mark>", " "))
-    return "".join(f"[bold yellow]{escape(unescape(p[6:-7]))}[/]" if p.startswith("<mark>") else escape(unescape(p))
+    return "".join(f"[bold yellow]{inline(unescape(p[6:-7]))}[/]" if p.startswith("<mark>") else inline(unescape(p))
                    for p in parts)
 
 
@@ -397,11 +409,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    out.print(f"[bold]{doc.title}[/bold]\n{doc.url}\nid {doc.id}\nsource {doc.source} · language {doc.language}"
-              f" · published {doc.published} · fetched {doc.fetched_at}", highlight=False)
+    out.print(f"[bold]{inline(doc.title)}[/bold]\n{inline(doc.url)}\nid {inline(doc.id)}\nsource {inline(doc.source)}"
+              f" · language {inline(doc.language)} · published {inline(doc.published)}"
+              f" · fetched {inline(doc.fetched_at)}", highlight=False)
     if doc.event and doc.event.is_event_report:
         _print_event(doc.event)
-    out.print("\n" + doc.text, highlight=False, markup=False)
+    out.print("\n" + block(doc.text), highlight=False, markup=False)
     return 0
 
 
@@ -411,10 +424,11 @@ def _print_event(event) -> None:
             ("city pairs", ", ".join("–".join(p) for p in event.city_pairs)), ("topics", ", ".join(event.topics))]
     for key, value in rows:
         if value:
-            out.print(f"{key:>11}: {value}", highlight=False, markup=False)
+            out.print(f"{key:>11}: {inline(value)}", highlight=False)
     for sp in event.speakers:
         detail = ", ".join(x for x in (sp.title, sp.affiliation) if x)
-        out.print(f"{'speaker':>11}: {sp.name} ({sp.role})" + (f" — {detail}" if detail else ""), highlight=False, markup=False)
+        out.print(f"{'speaker':>11}: {inline(sp.name)} ({inline(sp.role)})" + (f" — {inline(detail)}" if detail else ""),
+                  highlight=False)
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -425,9 +439,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
         return 2
     settings = load_settings(args)
     sources = load_sources(settings.sources, enabled_only=False)
-    out.print(f"{settings.sources}: {len(sources)} source(s), valid", highlight=False)
+    out.print(f"{inline(settings.sources)}: {len(sources)} source(s), valid", highlight=False)
     for s in sources:
         _print_plan(s, settings)
+        _print_host_notes(s, settings)
         if args.discover and s.enabled:
             _print_discovery(s, settings)
     return 0
@@ -436,16 +451,27 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def _print_plan(source, settings: Settings) -> None:
     delay = source.min_delay if source.min_delay is not None else settings.min_delay
     state = "" if source.enabled else " (disabled)"
-    out.print(f"\n[bold]{source.name}[/bold]{state}  language={source.language or 'auto'}  delay={delay}s  "
-              f"schedule={source.schedule}", highlight=False)
+    cap = source.max_crawl_delay if source.max_crawl_delay is not None else settings.max_crawl_delay
+    out.print(f"\n[bold]{inline(source.name)}[/bold]{state}  language={source.language or 'auto'}  delay={delay}s  "
+              f"(robots.txt Crawl-delay up to {cap:g}s, Retry-After deferrals up to {settings.max_deferral:g}s)  "
+              f"schedule={inline(source.schedule)}", highlight=False)
     for url in source.start_urls:
-        out.print(f"  listing  {url}  (+ up to {source.max_pages - 1} next pages)", highlight=False)
+        out.print(f"  listing  {inline(url)}  (+ up to {source.max_pages - 1} next pages)", highlight=False)
     for url in source.feeds:
-        out.print(f"  feed     {url}", highlight=False)
+        out.print(f"  feed     {inline(url)}", highlight=False)
     for url in source.sitemaps:
-        out.print(f"  sitemap  {url}", highlight=False)
+        out.print(f"  sitemap  {inline(url)}", highlight=False)
     if source.include or source.exclude:
-        out.print(f"  article links: include {source.include or 'all'}; exclude {source.exclude or 'none'}", highlight=False)
+        out.print(f"  article links: include {inline(source.include or 'all')}; exclude {inline(source.exclude or 'none')}",
+                  highlight=False)
+
+
+def _print_host_notes(source, settings: Settings) -> None:
+    """Print the source's hosts that are deferred (Retry-After) or whose Crawl-delay was capped, from the crawl state."""
+    from coopwatch.run import host_notes_of
+
+    for note in host_notes_of(settings, source.name):
+        out.print(f"  [yellow]host:[/yellow] {inline(note)}", highlight=False)
 
 
 def _print_discovery(source, settings: Settings) -> None:
@@ -460,11 +486,15 @@ def _print_discovery(source, settings: Settings) -> None:
             urls = [(row["url"], fetcher.robots_allows(row["url"])) for row in read_jsonl(found["path"])]
         finally:
             fetcher.close()
+        capped = fetcher.capped_crawl_delays()
     out.print(f"  would fetch {sum(ok for _, ok in urls)} article URL(s):", highlight=False)
     for url, allowed in urls:
-        out.print(f"    {url}" + ("" if allowed else "   (disallowed by robots.txt: skipped)"), highlight=False)
+        out.print(f"    {inline(url)}" + ("" if allowed else "   (disallowed by robots.txt: skipped)"), highlight=False)
     for reason, count in found["discovery_failures"].items():
-        out.print(f"  [yellow]discovery problem:[/yellow] {reason} ({count})", highlight=False)
+        out.print(f"  [yellow]discovery problem:[/yellow] {inline(reason)} ({count})", highlight=False)
+    for note in capped:
+        out.print(f"  [yellow]robots.txt:[/yellow] {inline(note.host)} asks Crawl-delay {note.asked:g}s; capped at "
+                  f"{note.used:g}s (max_crawl_delay)", highlight=False)
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
@@ -481,21 +511,22 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from coopwatch.run import source_figures
+    from coopwatch.run import host_notes_of, source_figures
     from search import open_backend
 
     settings = load_settings(args)
     with open_backend(settings.store) as backend:
         rows = source_figures(backend, settings.state_path)
-    table = Table(title=f"sources ({settings.store})")
-    for col in ("source", "last success", "documents", "last run: fetched", "new", "event reports new/changed",
-                "failures by reason", "warning"):
+    table = Table(title=f"sources ({inline(settings.store)})")
+    for col in ("source", "last success", "last run", "documents", "last run: fetched", "new",
+                "event reports new/changed", "failures by reason", "hosts", "warning"):
         table.add_column(col)
     for row in rows:
         last = (row["last_run"] or {}).get("counts", {})
-        reasons = ", ".join(f"{k} {v}" for k, v in row["failures"].items())
-        table.add_row(row["source"], row["last_success"] or "never", str(row["documents"]), str(last.get("fetched", "")),
-                      str(last.get("new", "")), str(last.get("events_changed", "")), reasons or "-", row["warning"] or "")
+        table.add_row(inline(row["source"]), row["last_success"] or "never", _last_run_cell(row), str(row["documents"]),
+                      str(last.get("fetched", "")), str(last.get("new", "")), str(last.get("events_changed", "")),
+                      _failures_cell(row), "\n".join(inline(n) for n in host_notes_of(settings, row["source"])) or "-",
+                      inline(row["warning"] or ""))
     out.print(table)
     return 0
 
@@ -507,13 +538,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _last_run_cell(health: dict) -> str:
+    if not health.get("last_run"):
+        return "-"
+    failure = health.get("last_run_failure")
+    return f"[red]failed: {inline(failure)}[/red]" if failure else "ok"
+
+
+def _failures_cell(health: dict) -> str:
+    examples = health.get("failure_examples") or {}
+    parts = []
+    for kind, count in (health.get("failures") or {}).items():
+        example = examples.get(kind.split(" (", 1)[0])
+        parts.append(f"{kind} {count}" + (f" (e.g. {example})" if example and example != kind else ""))
+    return inline("; ".join(parts)) or "-"
+
+
 def cmd_structure(args: argparse.Namespace) -> int:
     from ingest.extract import ExtractionError
     from ingest.structure import structure_page
 
     path = Path(args.file)
     if not path.exists():
-        console.print(f"[red]error:[/red] {path}: no such file")
+        console.print(f"[red]error:[/red] {inline(path)}: no such file")
         return 2
     try:  # the crawl's own path: decode as the fetcher does, extract_article, parse_event_report
         report = structure_page(path.read_bytes(), url=args.url, language=args.lang)
@@ -526,10 +573,10 @@ def cmd_structure(args: argparse.Namespace) -> int:
     for key, value in report.items():
         if key == "speakers":
             for sp in value:
-                out.print(f"{'speaker':>18}: {sp['name']} ({sp['role']}) — {sp.get('title') or ''}, "
-                          f"{sp.get('affiliation') or ''}", highlight=False, markup=False)
+                out.print(block(f"{'speaker':>18}: {sp['name']} ({sp['role']}) — {sp.get('title') or ''}, "
+                                f"{sp.get('affiliation') or ''}"), highlight=False, markup=False)
         elif value not in (None, [], ""):
-            out.print(f"{key:>18}: {value}", highlight=False, markup=False)
+            out.print(block(f"{key:>18}: {value}"), highlight=False, markup=False)
     return 0
 
 
@@ -554,7 +601,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
             with open_backend(args.from_store) as source:
                 stats = reindex(source, target, progress=lambda s: console.print(
                     f"  copied {s.new + s.updated + s.unchanged} ...", highlight=False))
-            out.print(f"copied from {args.from_store}: new {stats.new}, updated {stats.updated}, "
+            out.print(f"copied from {inline(args.from_store)}: new {stats.new}, updated {stats.updated}, "
                       f"unchanged {stats.unchanged}, failed {stats.failed}", highlight=False)
             _group_copied(target)
             return 1 if stats.failed else 0
@@ -562,7 +609,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
             raise ConfigError(f"{settings.store} is an embedded store: nothing to rebuild (use --from to copy "
                               "another store in)")
         index = target.reindex_to_new_version()
-        out.print(f"rebuilt into {index}; aliases swapped; {target.count()} documents", highlight=False)
+        out.print(f"rebuilt into {inline(index)}; aliases swapped; {target.count()} documents", highlight=False)
     return 0
 
 

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+
+from coopwatch.terminal import inline, one_line
 
 EVENTS_HELP = """\
 An event is one real meeting, forum or symposium, however many sources report it and in whichever language:
@@ -62,14 +63,14 @@ def cmd_events(args: argparse.Namespace, backend, query, out: Console) -> int:
         print(json.dumps({"total": result.total, "events": [event_json(e) for e in result.events]},
                          ensure_ascii=False, indent=2))
         return 0
-    out.print(f"{result.total} event(s)" + (f" for {query.text!r}" if query.text else ""), highlight=False)
+    out.print(f"{result.total} event(s)" + (f" for {inline(repr(query.text))}" if query.text else ""), highlight=False)
     for n, event in enumerate(result.events, query.offset + 1):
         langs = "+".join(event.languages)
-        out.print(f"\n[bold]{n}. {escape(title_of(event))}[/bold]  [dim]{event.id}[/dim]", highlight=False)
-        out.print(f"   {event.event_date or 'date unknown'} · {event.status} · {len(event.reports)} report(s) "
-                  f"{langs} · {', '.join(event.sources)}", highlight=False, markup=False)
+        out.print(f"\n[bold]{n}. {inline(title_of(event))}[/bold]  [dim]{inline(event.id)}[/dim]", highlight=False)
+        out.print(one_line(f"   {event.event_date or 'date unknown'} · {event.status} · {len(event.reports)} report(s) "
+                           f"{langs} · {', '.join(event.sources)}"), highlight=False, markup=False)
         if event.cities:
-            out.print(f"   {', '.join(event.cities)}", highlight=False, markup=False)
+            out.print(one_line(f"   {', '.join(event.cities)}"), highlight=False, markup=False)
     return 0
 
 
@@ -79,15 +80,16 @@ def cmd_event(args: argparse.Namespace, backend, out: Console) -> int:
 
     event = backend.get_event(args.id)
     if event is None:
-        out.print(f"no event {args.id!r} (try `coopwatch events` to find ids)", highlight=False, markup=False)
+        out.print(one_line(f"no event {args.id!r} (try `coopwatch events` to find ids)"), highlight=False, markup=False)
         return 1
     if args.split:
         try:
             new_id = split_report(backend, event.id, args.split)
         except (KeyError, ValueError) as exc:
-            out.print(f"cannot split: {exc.args[0]}", highlight=False, markup=False)
+            out.print(one_line(f"cannot split: {exc.args[0]}"), highlight=False, markup=False)
             return 1
-        out.print(f"report {args.split} left {event.id} for good; it is now in {new_id}", highlight=False)
+        out.print(one_line(f"report {args.split} left {event.id} for good; it is now in {new_id}"), highlight=False,
+                  markup=False)
         return 0
     if args.json:
         print(json.dumps(event_json(event), ensure_ascii=False, indent=2))
@@ -113,25 +115,26 @@ def event_json(event) -> dict[str, Any]:
 
 def print_event(event, out: Console) -> None:
     """Print an event: merged fields, people, reports with the reasons they joined, history."""
-    out.print(f"[bold]{escape(title_of(event))}[/bold]\n{event.id} · {event.status} · first seen "
-              f"{event.first_seen[:10]} · updated {event.last_updated[:10]}", highlight=False)
+    out.print(f"[bold]{inline(title_of(event))}[/bold]\n{inline(event.id)} · {inline(event.status)} · first seen "
+              f"{inline(event.first_seen[:10])} · updated {inline(event.last_updated[:10])}", highlight=False)
     rows = [("date", event.event_date), ("type", event.event_type), ("names", " / ".join(event.names)),
             ("venue", event.venue), ("theme", event.theme), ("organizers", "; ".join(event.organizers)),
             ("cities", ", ".join(event.cities)), ("city pairs", ", ".join("–".join(p) for p in event.city_pairs)),
             ("merged ids", ", ".join(event.merged_from))]
     for key, value in rows:
         if value:
-            out.print(f"{key:>11}: {value}", highlight=False, markup=False)
+            out.print(one_line(f"{key:>11}: {value}"), highlight=False, markup=False)
     for sp in event.speakers:
         detail = ", ".join(x for x in (sp.title, sp.affiliation) if x)
         aka = event.aka.get(sp.key or sp.name)
         line = f"{'speaker':>11}: {sp.name}" + (f" ({' / '.join(aka)})" if aka else "") + f" [{sp.role}]"
-        out.print(line + (f" — {detail}" if detail else ""), highlight=False, markup=False)
+        out.print(one_line(line + (f" — {detail}" if detail else "")), highlight=False, markup=False)
     out.print(f"\n{len(event.reports)} report(s):", highlight=False)
     for m in event.reports:
-        out.print(f"  {m.published or '----------'}  {m.source} ({m.language or '?'}, {m.status})  {m.doc_id[:12]}"
-                  f"\n    {m.title}\n    {m.url}", highlight=False, markup=False)
+        out.print(one_line(f"  {m.published or '----------'}  {m.source} ({m.language or '?'}, {m.status})  "
+                           f"{m.doc_id[:12]}") + f"\n    {one_line(m.title)}\n    {one_line(m.url)}",
+                  highlight=False, markup=False)
         for reason in m.reason:
-            out.print(f"    why: {reason}", highlight=False, markup=False)
+            out.print(one_line(f"    why: {reason}"), highlight=False, markup=False)
     for line in event.history:
-        out.print(f"  history: {line}", highlight=False, markup=False)
+        out.print(one_line(f"  history: {line}"), highlight=False, markup=False)

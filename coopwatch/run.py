@@ -16,12 +16,14 @@ from pathlib import Path
 
 from coopwatch.explain import discovery_problem
 from ingest.archive import latest_responses
-from ingest.extract import ExtractionError, extract_article
+from ingest.extract import ExtractionError
+from ingest.fetch.errors import failure_kind
 from ingest.models import Document
 from ingest.pipeline import (
     discover_stage,
     fetch_stage,
     make_fetcher,
+    make_worker,
     read_jsonl,
     source_settings,
     structure_stage,
@@ -39,7 +41,7 @@ INDEX_BATCH = 200
 
 @dataclass
 class SourceSummary:
-    """What one crawl of one source did."""
+    """What one crawl of one source did, and why it failed when it did (kept in the run record)."""
 
     source: str
     discovered: int = 0
@@ -51,8 +53,11 @@ class SourceSummary:
     failed: int = 0
     events: int = 0
     events_changed: int = 0
-    failures: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
+    failures: dict[str, int] = field(default_factory=dict)  # by kind: robots, dns, blocked, timeout, tls, extract ...
+    discovery_failures: dict[str, int] = field(default_factory=dict)  # "listing: robots: unavailable (503)" -> n
+    failure_examples: dict[str, str] = field(default_factory=dict)  # kind -> one full reason, e.g. for stats
+    error: str | None = None  # the run stopped: an exception, or no start page could be read
+    failure: str | None = None  # the run went through but fetched nothing because of failures
     failed_pages: list[list[str]] = field(default_factory=list)  # [url, reason], as many as the batches report
     new_events: list[dict[str, str]] = field(default_factory=list)  # {"id", "title"} of new event reports
 
@@ -60,10 +65,12 @@ class SourceSummary:
         return {k: v for k, v in self.__dict__.items() if k not in ("source", "failed_pages", "new_events")}
 
     def add_discovered(self, count: int, discovery_failures: dict[str, int]) -> None:
-        """Add a discovery's URL count and its failed pages, by kind (``listing``, ``feed``, ``sitemap``)."""
+        """Add a discovery's URL count and its failed pages (``listing: robots: unavailable (503)``), kept whole."""
         self.discovered += count
         for reason, n in discovery_failures.items():
-            self._add_failures(reason.split(":", 1)[0], n)
+            self.discovery_failures[reason] = self.discovery_failures.get(reason, 0) + n
+            where, _, why = reason.partition(": ")
+            self._add_failures(failure_kind(why) if why else where, n, why or reason)
             self.failed += n
 
     def add_fetched(self, fetched: dict) -> None:
@@ -71,8 +78,9 @@ class SourceSummary:
         self.fetched += fetched["fetched"]
         self.not_modified += fetched["not_modified"]
         self.failed += fetched["failed"]
+        examples = fetched.get("failure_examples") or {}
         for reason, n in fetched["failures"].items():
-            self._add_failures(reason, n)
+            self._add_failures(reason, n, examples.get(reason))
         self.failed_pages += fetched.get("failed_urls", [])
 
     def add_indexed(self, indexed: dict) -> None:
@@ -81,11 +89,43 @@ class SourceSummary:
             setattr(self, key, getattr(self, key) + indexed[key])
         self.failed += indexed["failed"]
         if indexed["failed"]:
-            self._add_failures("index", indexed["failed"])
+            self._add_failures("index", indexed["failed"], (indexed.get("failures") or [None])[0])
         self.new_events += indexed.get("new_events", [])
 
-    def _add_failures(self, reason: str, n: int) -> None:
-        self.failures[reason] = self.failures.get(reason, 0) + n
+    def add_structured(self, structured: dict) -> None:
+        """Add the counts of one ``structure_stage`` call (an article left without a report is still indexed)."""
+        self.events += structured["events"]
+        for reason, n in (structured.get("structure_failures") or {}).items():
+            self._add_failures("structure", n, reason)
+
+    def conclude(self) -> SourceSummary:
+        """Decide whether the run failed although nothing raised: a source that fetched nothing because of failures."""
+        self.failure = run_failure(self)
+        return self
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.failure is None
+
+    def _add_failures(self, kind: str, n: int, example: str | None = None) -> None:
+        self.failures[kind] = self.failures.get(kind, 0) + n
+        if example and kind not in self.failure_examples:
+            self.failure_examples[kind] = example
+
+
+def run_failure(summary: SourceSummary) -> str | None:
+    """Return why a run that raised nothing still failed (nothing fetched, because of failures), or None."""
+    if summary.error:
+        return None
+    if summary.discovered == 0 and summary.discovery_failures:
+        reasons = "; ".join(f"{reason} ({n})" if n > 1 else reason
+                            for reason, n in sorted(summary.discovery_failures.items(), key=lambda kv: -kv[1])[:3])
+        return f"no article URL found: every failure was in discovery: {reasons}"
+    if summary.discovered and summary.fetched + summary.not_modified == 0 and summary.failed:
+        kinds = ", ".join(f"{summary.failure_examples.get(kind, kind)} ({n})" for kind, n in
+                          sorted(summary.failures.items(), key=lambda kv: -kv[1])[:3])
+        return f"every page failed: {kinds}"
+    return None
 
 
 def index_stage(docs_paths: Iterable[str | Path], store: str, state_path: str | None = None) -> dict:
@@ -128,31 +168,41 @@ def _commit_validators(state_path: str | None, store: str, docs: list[Document],
 
 def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: int | None = None,
                  progress: Callable[[str, str], None] | None = None,
-                 on_discovered: Callable[[int], None] | None = None, refetch: bool = False) -> SourceSummary:
-    """Run discover -> fetch+extract -> structure -> index for one source and record the run."""
+                 on_discovered: Callable[[int], None] | None = None, refetch: bool = False,
+                 worker=None) -> SourceSummary:
+    """Run discover -> fetch+extract -> structure -> index for one source and record the run.
+
+    ``worker`` is the extraction worker to use (one is started, and stopped after, when none is given).
+    """
     summary = SourceSummary(source.name)
     with CrawlState(settings.state_path) as state:
         run_id = state.start_run(source.name)
     try:
-        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch)
+        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch, worker)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         summary.error = f"{type(exc).__name__}: {exc}"
+    summary.conclude()
     with CrawlState(settings.state_path) as state:
-        state.finish_run(run_id, summary.as_counts(), ok=summary.error is None)
+        state.finish_run(run_id, summary.as_counts(), ok=summary.ok)
     return summary
 
 
 def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
-                max_pages: int | None, progress, on_discovered, refetch: bool = False) -> None:
+                max_pages: int | None, progress, on_discovered, refetch: bool = False, worker=None) -> None:
+    own = worker is None
+    worker = worker or make_worker(settings)  # starts loading the extractor now, while discovery fetches
     fetcher = make_fetcher(source_settings(settings, source))  # one robots.txt cache for the whole run
     try:
-        _run_stages(summary, source, settings, workdir, max_pages, progress, on_discovered, fetcher, refetch)
+        _run_stages(summary, source, settings, workdir, max_pages, progress, on_discovered, fetcher, refetch,
+                    worker)
     finally:
         fetcher.close()
+        if own:
+            worker.close()
 
 
 def _run_stages(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
-                max_pages: int | None, progress, on_discovered, fetcher, refetch: bool = False) -> None:
+                max_pages: int | None, progress, on_discovered, fetcher, refetch: bool, worker) -> None:
     found = discover_stage(source.name, settings, workdir, max_pages=max_pages, fetcher=fetcher)
     summary.add_discovered(found["count"], found["discovery_failures"])
     summary.error = discovery_problem(found["count"], found["discovery_failures"])
@@ -162,10 +212,10 @@ def _run_stages(summary: SourceSummary, source: Source, settings: Settings, work
         on_discovered(found["count"])
     for start, end in found["batches"]:  # index batch by batch: a crash loses at most one batch of work
         fetched = fetch_stage(source.name, found["path"], settings, workdir, start, end, progress=progress,
-                              fetcher=fetcher, conditional=not refetch)
+                              fetcher=fetcher, conditional=not refetch, worker=worker)
         summary.add_fetched(fetched)
-        structured = structure_stage(fetched["path"])
-        summary.events += structured["events"]
+        structured = structure_stage(fetched["path"], worker=worker)
+        summary.add_structured(structured)
         summary.add_indexed(index_stage([structured["path"]], settings.store, settings.state_path))
 
 
@@ -178,12 +228,15 @@ def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pag
     sources = select_sources(settings, source_names)
     workdir = work_root(settings) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     summaries = []
+    worker = make_worker(settings)  # one extraction worker for every source of the run
     try:
         for source in sources:
             if on_source:
                 on_source(source)
-            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered, refetch))
+            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered, refetch,
+                                          worker))
     finally:
+        worker.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return summaries
 
@@ -219,9 +272,27 @@ def source_figures(backend: SearchBackend, state_path: str) -> list[dict]:
     per_source = dict(backend.search(Query(limit=0, facets=True)).facets.get("source", []))
     with CrawlState(state_path) as state:
         health = {row["source"]: row for row in state.source_health()}
-    empty = {"last_success": None, "last_run": None, "pages_ok": 0, "failures": {}, "empty_runs": 0, "warning": None}
+    empty = {"last_success": None, "last_run": None, "last_run_failure": None, "pages_ok": 0, "failures": {},
+             "failure_examples": {}, "empty_runs": 0, "warning": None}
     return [{**empty, **health.get(name, {"source": name}), "documents": per_source.get(name, 0)}
             for name in sorted(set(per_source) | set(health))]
+
+
+def host_notes_of(settings: Settings, source_name: str) -> list[str]:
+    """Return lines on the source's hosts from the crawl state: Retry-After deferrals and capped Crawl-delays."""
+    from ingest.fetch.fetcher import host_key
+    from ingest.state import HostState
+
+    if not Path(settings.state_path).exists():
+        return []
+    with CrawlState(settings.state_path) as state:
+        urls = [row[0] for row in state.db.execute("SELECT url FROM urls WHERE source=?", (source_name,))]
+    try:
+        source = next(s for s in load_sources(settings.sources, enabled_only=False) if s.name == source_name)
+        urls += source.start_urls + source.feeds + source.sitemaps
+    except (ConfigError, StopIteration):
+        pass
+    return HostState(settings.state_path).host_notes({host_key(u) for u in urls})
 
 
 def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:
@@ -242,16 +313,18 @@ def reprocess(settings: Settings, source_name: str | None = None, progress=None)
     docs: list[Document] = []
     language_hints = {s.name: s.language for s in load_sources(settings.sources, enabled_only=False)} \
         if Path(settings.sources).exists() else {}
-    for url, response in latest_responses(settings.archive_dir, source_name).items():
-        try:
-            html = _decode_archived(response.body, response.headers)
-            article = extract_article(html, url, response.source, language_hints.get(response.source), response.date)
-        except ExtractionError:
-            counts["no_article"] += 1
-            continue
-        docs.append(to_document(article))
-        if progress:
-            progress(url, "reprocessed")
+    with make_worker(settings) as worker:  # bounded per page in time and memory, as in a crawl
+        for url, response in latest_responses(settings.archive_dir, source_name).items():
+            try:
+                html = _decode_archived(response.body, response.headers)
+                article = worker.extract(html, url, response.source, language_hints.get(response.source),
+                                         response.date)
+            except ExtractionError:
+                counts["no_article"] += 1
+                continue
+            docs.append(to_document(article, worker))
+            if progress:
+                progress(url, "reprocessed")
     with open_backend(settings.store) as backend:
         assign_events(backend, docs)  # reports keep their event ids (coopwatch/grouping.py)
         stats = backend.upsert(docs)

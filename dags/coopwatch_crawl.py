@@ -153,7 +153,7 @@ def fetch_and_extract(source_name: str, batch: dict, dag=None, run_id=None) -> d
     settings = run_settings()
     workdir = run_workdir(settings, dag.dag_id, run_id)
     out = fetch_stage(source_name, batch["urls_path"], settings, workdir, batch["start"], batch["end"])
-    return {k: out[k] for k in ("path", "urls", "fetched", "not_modified", "failed", "failures")}
+    return {k: out[k] for k in ("path", "urls", "fetched", "not_modified", "failed", "failures", "failure_examples")}
 
 
 @task
@@ -161,7 +161,7 @@ def structure(fetched: dict) -> dict:
     """Structure one batch of articles into documents; return the file path and counts."""
     from ingest.pipeline import structure_stage
 
-    return structure_stage(fetched["path"])
+    return structure_stage(fetched["path"], settings=run_settings())
 
 
 @task(trigger_rule="none_failed")
@@ -186,7 +186,7 @@ def record_run(source_name: str, fetched, structured, indexed, ti=None) -> dict:
 
     discovered = ti.xcom_pull(task_ids="discover", key="summary")
     counts = summarise_run(source_name, discovered, fetched, structured, indexed)
-    ok = indexed is not None
+    ok = indexed is not None and not counts.get("failure")  # fetched nothing because of failures: not a success
     with CrawlState(run_settings().state_path) as state:
         run_id = state.start_run(source_name)
         state.finish_run(run_id, counts, ok=ok)
@@ -207,10 +207,12 @@ def summarise_run(source_name: str, discovered, fetched, structured, indexed) ->
     for batch in fetched or []:
         if batch:  # None for a batch whose task failed
             summary.add_fetched(batch)
-    summary.events = sum(s["events"] for s in (structured or []) if s)
+    for batch in structured or []:
+        if batch:
+            summary.add_structured(batch)
     if indexed:
         summary.add_indexed(indexed)
-    return summary.as_counts()
+    return summary.conclude().as_counts()
 
 
 @task(outlets=[EVENT_REPORTS])

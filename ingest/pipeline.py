@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,14 +22,17 @@ from ingest.archive import WarcArchive
 from ingest.discover.feeds import FeedError, feed_links, sitemap_links
 from ingest.discover.links import extract_links, find_next_page
 from ingest.discover.urls import dedupe
-from ingest.extract import ExtractionError, extract_article
-from ingest.models import Article, Document, EventReport
+from ingest.extract import ExtractionError
+from ingest.fetch.body import GZIP_TYPES
+from ingest.fetch.errors import failure_kind
+from ingest.models import Article, Document, EventReport, Page
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
 from ingest.state import CrawlState, store_identity
 
 if TYPE_CHECKING:
     from ingest.fetch import Fetcher
+    from ingest.worker import PageWorker, PendingArticle
 
 BATCH_SIZE = 50
 FAILED_URLS_KEPT = 20  # failed pages a fetch batch reports by URL (all of them are in the crawl state)
@@ -48,6 +52,13 @@ def source_settings(settings: Settings, source: Source) -> Settings:
     """Return the settings with the source's politeness overrides applied."""
     overrides = {k: getattr(source, k) for k in ("min_delay", "max_crawl_delay") if getattr(source, k) is not None}
     return settings.model_copy(update=overrides)
+
+
+def make_worker(settings: Settings) -> PageWorker:
+    """Return the extraction worker (a child process, bounded per page in time and memory) with these settings."""
+    from ingest.worker import shared_worker
+
+    return shared_worker(settings.extract_timeout, settings.extract_memory_mb)
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -118,8 +129,8 @@ def discover_urls(source: Source, fetcher, archive: WarcArchive | None, failures
     return [u for u in dedupe(found) if u not in listing_pages and source.wants(u)]
 
 
-def _fetch_for_discovery(url: str, kind: str, fetcher, archive, failures: Counter[str]):
-    page = fetcher.fetch(url)
+def _fetch_for_discovery(url: str, kind: str, fetcher, archive, failures: Counter[str], extra_types=()):
+    page = fetcher.fetch(url, extra_types=extra_types)
     if archive is not None:
         archive.write_page(page, kind=kind)
     if not page.ok or page.not_modified:
@@ -161,7 +172,7 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
         if url in done:
             continue
         done.add(url)
-        page = _fetch_for_discovery(url, "sitemap", fetcher, archive, failures)
+        page = _fetch_for_discovery(url, "sitemap", fetcher, archive, failures, extra_types=GZIP_TYPES)
         if page is None:
             continue
         try:
@@ -178,72 +189,142 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
 
 def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, workdir: str | Path,
                 start: int = 0, end: int | None = None, progress: Progress | None = None,
-                fetcher: Fetcher | None = None, conditional: bool = True) -> dict:
+                fetcher: Fetcher | None = None, conditional: bool = True, worker: PageWorker | None = None) -> dict:
     """Fetch and extract one batch of URLs; write ``articles-<start>.jsonl``; return path and counts.
 
     A URL whose copy in this store is current costs one conditional request (``conditional=False``
     fetches everything in full). Every failure is recorded in the crawl state with its reason and
-    the batch goes on.
+    the batch goes on. Extraction runs in ``worker`` (the process's shared one when none is given),
+    bounded per page in time and memory (``extract: timeout`` / ``too large``), while the next page is
+    fetched.
     """
-    store = store_identity(settings.store)
     source = get_source(settings, source_name)
     urls = [row["url"] for row in read_jsonl(urls_path)][start:end]
-    counts: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    failed_urls: list[list[str]] = []  # [url, reason] of each failed page (the first FAILED_URLS_KEPT)
-    articles: list[dict] = []
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
+    worker = worker or make_worker(settings)
     with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
+        batch = Batch(source, state, archive, store_identity(settings.store), conditional, progress)
         try:
-            for url in urls:
-                outcome, _, reason = _fetch_one(url, source, fetcher, state, archive, articles, reasons, store,
-                                                conditional).partition(" ")
-                counts[outcome] += 1
-                if reason and len(failed_urls) < FAILED_URLS_KEPT:
-                    failed_urls.append([url, reason])
-                if progress:
-                    progress(url, outcome)
+            batch.run(urls, fetcher, worker)
         finally:
             if own:
                 fetcher.close()
     path = Path(workdir) / source.name / f"articles-{start:06d}.jsonl"
-    _write_jsonl(path, articles)
-    return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": counts["fetched"],
-            "not_modified": counts["not_modified"], "failed": counts["failed"], "failures": dict(reasons),
-            "failed_urls": failed_urls, "requests": sum(fetcher.stats.values())}
+    _write_jsonl(path, batch.articles)
+    return {"source": source.name, "path": str(path), "urls": len(urls), "fetched": batch.counts["fetched"],
+            "not_modified": batch.counts["not_modified"], "failed": batch.counts["failed"],
+            "failures": dict(batch.reasons), "failure_examples": batch.examples,
+            "failed_urls": batch.failed_urls, "requests": sum(fetcher.stats.values())}
 
 
-def _fetch_one(url: str, source: Source, fetcher, state: CrawlState, archive: WarcArchive,
-               articles: list[dict], reasons: Counter[str], store: str, conditional: bool = True) -> str:
-    """Fetch and extract one URL; return "fetched", "not_modified" or "failed <reason>"."""
-    etag, last_modified, body_hash = state.validators(url, store) if conditional else (None, None, None)
-    page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
-    archive.write_page(page)
-    if not page.ok:
-        reason = page.error or f"http: {page.status}"
-        state.record_failure(url, source.name, reason)
-        reasons[reason.split(":", 1)[0]] += 1
-        return f"failed {reason}"
-    new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
-    if page.not_modified or new_hash == body_hash:
-        state.record_not_modified(url, source.name)
-        return "not_modified"
-    try:
-        article = extract_article(page.text or "", url, source.name, source.language, page.fetched_at)
-    except ExtractionError as exc:
-        state.record_no_article(url, source.name, f"extract: {exc}", page.etag, page.last_modified, new_hash)
-        reasons["extract"] += 1
-        return f"failed extract: {exc}"
-    state.record_success(url, source.name, page.etag, page.last_modified, new_hash)
-    articles.append(article.to_dict())
-    return "fetched"
+@dataclass
+class Fetched:
+    """A fetched page waiting for its article: the page, its body hash, then the extraction under way."""
+
+    url: str
+    page: Page
+    body_hash: str
+    pending: PendingArticle | None = None
+
+
+@dataclass
+class Batch:
+    """One fetch_stage batch: fetch each URL, extract the previous page meanwhile, record every outcome."""
+
+    source: Source
+    state: CrawlState
+    archive: WarcArchive
+    store: str
+    conditional: bool
+    progress: Progress | None
+    articles: list[dict] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    failed_urls: list[list[str]] = field(default_factory=list)  # [url, reason] of the first FAILED_URLS_KEPT failures
+
+    def run(self, urls: list[str], fetcher, worker: PageWorker) -> None:
+        """Fetch the URLs one by one; each page is extracted while the next one is fetched."""
+        waiting: Fetched | None = None
+        try:
+            for url in urls:
+                fetched = self.fetch(url, fetcher)  # meanwhile the worker extracts the page before
+                if waiting is not None:
+                    self.extracted(waiting)
+                waiting = self.submit(fetched, worker) if fetched else None
+            if waiting is not None:
+                self.extracted(waiting)
+                waiting = None
+        finally:
+            if waiting is not None:  # interrupted: stop the extraction, the page is fetched again next run
+                waiting.pending.abandon()
+
+    def submit(self, fetched: Fetched, worker: PageWorker) -> Fetched:
+        """Start extracting a fetched page; return it with the extraction under way."""
+        page = fetched.page
+        fetched.pending = worker.submit_extract(page.text or "", fetched.url, self.source.name, self.source.language,
+                                                page.fetched_at)
+        return fetched
+
+    def fetch(self, url: str, fetcher) -> Fetched | None:
+        """Fetch one URL; record a failure or an unchanged page now, or return the page to extract."""
+        etag, last_modified, body_hash = self.state.validators(url, self.store) if self.conditional else (None,) * 3
+        page = fetcher.fetch(url, etag=etag, last_modified=last_modified)
+        self.archive.write_page(page)
+        if not page.ok:
+            reason = page.error or f"http: {page.status}"
+            self.state.record_failure(url, self.source.name, reason)
+            return self.done(url, "failed", reason)
+        new_hash = None if page.not_modified else hashlib.sha256(page.body).hexdigest()
+        if page.not_modified or new_hash == body_hash:
+            self.state.record_not_modified(url, self.source.name)
+            return self.done(url, "not_modified")
+        return Fetched(url, page, new_hash)
+
+    def extracted(self, fetched: Fetched) -> None:
+        """Record the outcome of a page's extraction."""
+        url, page, name = fetched.url, fetched.page, self.source.name
+        try:
+            article = fetched.pending.result()
+        except ExtractionError as exc:
+            if str(exc).startswith("timeout"):  # perhaps a busy machine: fetch and try again next run
+                self.state.record_failure(url, name, f"extract: {exc}")
+            else:  # no article, or too large: deterministic, so an unchanged copy is not read again
+                self.state.record_no_article(url, name, f"extract: {exc}", page.etag, page.last_modified,
+                                             fetched.body_hash)
+            self.done(url, "failed", f"extract: {exc}")
+            return
+        self.state.record_success(url, name, page.etag, page.last_modified, fetched.body_hash)
+        self.articles.append(article.to_dict())
+        self.done(url, "fetched")
+
+    def done(self, url: str, outcome: str, reason: str | None = None) -> None:
+        """Count an outcome (and its reason) and report progress."""
+        self.counts[outcome] += 1
+        if reason:
+            kind = failure_kind(reason)
+            self.reasons[kind] += 1
+            self.examples.setdefault(kind, reason)
+            if len(self.failed_urls) < FAILED_URLS_KEPT:
+                self.failed_urls.append([url, reason])
+        if self.progress:
+            self.progress(url, outcome)
 
 
 # ---------------------------------------------------------------- structure
 
-def structure_article(article: Article) -> EventReport | None:
-    """Return the event report of an article (None if the structurer is unavailable or fails)."""
+def structure_article(article: Article, worker: PageWorker | None = None) -> EventReport | None:
+    """Return the event report of an article (None if the structurer is unavailable or fails).
+
+    With a ``worker`` the structurer runs there, bounded in time and memory; past a limit the article
+    is still indexed, without an event report.
+    """
+    if worker is not None:
+        try:
+            return worker.structure(article)
+        except ExtractionError:
+            return None
     try:
         from ingest.structure import parse_event_report
     except ImportError:
@@ -254,28 +335,43 @@ def structure_article(article: Article) -> EventReport | None:
         return None
 
 
-def _check_registries() -> None:
-    """Load and validate the structurer's registries (people, organisations, places) once, raising RegistryError."""
-    try:
-        from ingest.structure import check_registries
-    except ImportError:
-        return
-    check_registries()
+def structure_stage(articles_path: str | Path, workdir: str | Path | None = None,
+                    worker: PageWorker | None = None, settings: Settings | None = None) -> dict:
+    """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``.
 
-
-def structure_stage(articles_path: str | Path, workdir: str | Path | None = None) -> dict:
-    """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``."""
+    The structurer runs in ``worker`` (one is started from ``settings`` when none is given), bounded
+    per article in time and memory; ``structure_failures`` counts articles indexed without a report. A
+    registry file that does not load stops the stage (WorkerError with its file:line), instead of
+    failing every page.
+    """
     articles_path = Path(articles_path)
-    _check_registries()  # a broken registry file stops the run with file:line, instead of failing every page
     out = articles_path.with_name(articles_path.name.replace("articles-", "docs-"))
     if workdir and Path(workdir) != articles_path.parent:
         out = Path(workdir) / articles_path.parent.name / out.name
-    docs = [to_document(Article.from_dict(row)) for row in read_jsonl(articles_path)]
+    articles = [Article.from_dict(row) for row in read_jsonl(articles_path)]
+    own = worker is None and bool(articles)
+    if own:
+        worker = make_worker(settings or Settings.load())
+    failures: Counter[str] = Counter()
+    try:
+        docs = [_structured(article, worker, failures) for article in articles]
+    finally:
+        if own:
+            worker.close()
     count = _write_jsonl(out, (d.to_dict() for d in docs))
     events = sum(1 for d in docs if d.event and d.event.is_event_report)
-    return {"path": str(out), "count": count, "events": events}
+    return {"path": str(out), "count": count, "events": events, "structure_failures": dict(failures)}
 
 
-def to_document(article: Article) -> Document:
+def _structured(article: Article, worker: PageWorker, failures: Counter[str]) -> Document:
+    try:
+        report = worker.structure(article)
+    except ExtractionError as exc:
+        failures[f"structure: {str(exc).split(':', 1)[0]}"] += 1
+        report = None
+    return Document.from_article(article, report)
+
+
+def to_document(article: Article, worker: PageWorker | None = None) -> Document:
     """Turn an extracted article into the Document the store indexes."""
-    return Document.from_article(article, structure_article(article))
+    return Document.from_article(article, structure_article(article, worker))

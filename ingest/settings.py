@@ -18,14 +18,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ingest.config_files import ConfigError, load_yaml
+
+__all__ = ["ConfigError", "Settings"]
 DEFAULT_USER_AGENT = "coopwatch/0.1 (event-report research crawler; set COOPWATCH_USER_AGENT to add your contact)"
-
-
-class ConfigError(ValueError):
-    """A configuration problem a user can fix; the message names the file, line and fix."""
 
 
 class Settings(BaseModel):
@@ -44,7 +42,12 @@ class Settings(BaseModel):
     retries: int = Field(2, ge=0, description="retries after a failed attempt (5xx, timeout, connection)")
     backoff: float = Field(1.0, ge=0, description="first retry wait in seconds, doubled each retry")
     max_retry_after: float = Field(300.0, ge=0, description="longest Retry-After we wait for within a run")
-    lock_dir: str | None = Field(None, description="directory for cross-process per-host locks (default: <state dir>/locks)")
+    max_deferral: float = Field(86_400.0, ge=0, description="cap on how long a Retry-After defers a host (across runs)")
+    url_timeout: float = Field(180.0, gt=0, description="time one URL may take in all: attempts, backoff, Retry-After waits")
+    extract_timeout: float = Field(30.0, gt=0, description="seconds extraction (or structuring) may take per page")
+    extract_memory_mb: int = Field(1024, ge=64, description="memory (MB) extraction may add per page")
+    ca_bundle: str | None = Field(None, description="CA certificates (PEM file) to trust instead of the certifi bundle")
+    lock_dir: str | None = Field(None, description="machine-wide directory of per-host locks (default: $TMPDIR/coopwatch-locks-<uid>)")
     state_path: str = "var/crawl-state.sqlite"
     archive_dir: str = "var/warc"
     store: str = "var/coopwatch.sqlite"
@@ -97,19 +100,12 @@ class Settings(BaseModel):
 
 
 def _read_config_file(path: str) -> dict[str, Any]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data, root = load_yaml(path, "the config file")
+    data = {} if data is None else data
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: expected a mapping of setting: value")
-    unknown = sorted(set(data) - set(Settings.model_fields))
+    text = Path(path).read_text(encoding="utf-8")
+    unknown = sorted((k for k in data if k not in Settings.model_fields), key=str)
     if unknown:
         line = _line_of_key(text, unknown[0])
         raise ConfigError(

@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ingest.config_files import compose, construct, read_text
+from ingest.schedule import schedule_problem
 from ingest.settings import ConfigError
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+URL_CHARS = re.compile(r"^[^\x00-\x20\x7f]+$")  # no spaces, newlines or control characters anywhere
 
 
 class Source(BaseModel):
@@ -51,9 +55,19 @@ class Source(BaseModel):
     @classmethod
     def _check_urls(cls, values: list[str]) -> list[str]:
         for url in values:
-            if not re.match(r"^https?://[^/\s]+", url or ""):
-                raise ValueError(f"{url!r} is not an absolute http(s) URL (e.g. https://example.org/news/)")
+            problem = url_problem(url)
+            if problem:
+                raise ValueError(f"{url!r} {problem}")
         return values
+
+    @field_validator("schedule")
+    @classmethod
+    def _check_schedule(cls, value: str | None) -> str | None:
+        problem = schedule_problem(value)
+        if problem:
+            raise ValueError(f"{value!r} {problem}: 'schedule' must be a cron expression such as '0 6 * * *' or a "
+                             "preset such as '@daily' (null: manual runs only)")
+        return value
 
     @field_validator("include", "exclude")
     @classmethod
@@ -79,27 +93,35 @@ class Source(BaseModel):
         return not self.include or any(re.search(p, url) for p in self.include)
 
 
+def url_problem(url: object) -> str | None:
+    """Return what is wrong with a configured URL (not absolute http(s), spaces, credentials ...), or None."""
+    hint = "is not an absolute http(s) URL (e.g. https://example.org/news/)"
+    if not isinstance(url, str) or not re.match(r"^https?://", url):
+        return hint
+    if not URL_CHARS.match(url):
+        return "contains a space, a line break or a control character: write the URL on one line, %-encoded"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        return f"{hint}: {exc}"
+    if not parts.hostname or "\\" in parts.netloc:
+        return hint
+    if "@" in parts.netloc:
+        return "contains credentials (user@host): remove them, the crawler does not log in"
+    return None
+
+
 def load_sources(path: str | Path, enabled_only: bool = True) -> list[Source]:
     """Load and validate a sources file; raise ConfigError naming file, line, key and fix."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read sources file ({exc.strerror}); set COOPWATCH_SOURCES or --sources") from None
-    root = _compose(text, path)
+    if not path.exists():
+        raise ConfigError(f"{path}: cannot read sources file (no such file); set COOPWATCH_SOURCES or --sources")
+    root = compose(read_text(path, "the sources file"), path)
     items = _source_nodes(root, path)
     sources = [_build_source(node, path) for node in items]
     _check_unique(sources, items, path)
     return [s for s in sources if s.enabled or not enabled_only]
-
-
-def _compose(text: str, path: Path) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise ConfigError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
 def _source_nodes(root: yaml.Node | None, path: Path) -> list[yaml.MappingNode]:
@@ -118,9 +140,9 @@ def _source_nodes(root: yaml.Node | None, path: Path) -> list[yaml.MappingNode]:
 
 
 def _build_source(node: yaml.MappingNode, path: Path) -> Source:
-    data: dict[str, Any] = yaml.SafeLoader(yaml.serialize(node)).get_single_data()
+    data: dict[str, Any] = construct(node, path)
     try:
-        return Source(**data)
+        return Source(**{str(k): v for k, v in data.items()})
     except ValidationError as exc:
         raise ConfigError(_explain(exc, node, path, data)) from None
 
@@ -129,7 +151,7 @@ def _explain(exc: ValidationError, node: yaml.MappingNode, path: Path, data: dic
     err = exc.errors()[0]
     key = str(err["loc"][0]) if err["loc"] else "?"
     line = _line_of(node, key)
-    name = data.get("name", "?")
+    name = str(data.get("name", "?"))[:100]
     if err["type"] == "extra_forbidden":
         known = ", ".join(Source.model_fields)
         return f"{path}:{line}: source {name!r}: unknown key {key!r}; known keys: {known}"

@@ -11,12 +11,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ingest.fetch.errors import failure_kind
+from ingest.fetch.hostnotes import CrawlDelayNote, Deferral
 from ingest.models import utc_now
 
 SCHEMA = """
@@ -46,6 +51,12 @@ CREATE TABLE IF NOT EXISTS runs (
     ok INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS runs_source ON runs(source, id);
+CREATE TABLE IF NOT EXISTS hosts (   -- what a host told us that outlives one run
+    host TEXT PRIMARY KEY,            -- host[:port], the politeness key
+    deferred_until REAL,              -- epoch seconds: no request before (Retry-After, capped)
+    deferral_asked REAL, deferral_capped INTEGER, deferral_reason TEXT, deferred_at TEXT,
+    crawl_delay_asked REAL, crawl_delay_used REAL, crawl_delay_at TEXT
+);
 """
 ANY_STORE = "*"  # validators of a page without an article hold whatever store is used
 
@@ -193,7 +204,7 @@ class CrawlState:
         """Return {reason kind: count} of current failures of a source's URLs, most frequent first."""
         rows = self.db.execute(
             "SELECT reason FROM urls WHERE source=? AND status IN ('failed','no_article')", (source,))
-        kinds = Counter((reason or "unknown").split(":", 1)[0] for (reason,) in rows)
+        kinds = Counter(failure_kind(reason or "unknown") for (reason,) in rows)
         return dict(kinds.most_common())
 
     def sources(self) -> list[str]:
@@ -217,15 +228,26 @@ class CrawlState:
         warning = None
         if runs and empty >= empty_runs_warning:
             warning = f"no links discovered in the last {empty} runs: check the listing page layout and the source's patterns"
+        last = runs[0] if runs else None
         return {
             "source": source,
             "last_success": last_ok["finished"] if last_ok else None,
-            "last_run": runs[0] if runs else None,
+            "last_run": last,
+            "last_run_failure": run_failure_text(last),
             "pages_ok": known,
-            "failures": self.failure_reasons(source),
+            "failures": self._failures_with_discovery(source, last),
+            "failure_examples": dict((last or {}).get("counts", {}).get("failure_examples") or {}),
             "empty_runs": empty,
             "warning": warning,
         }
+
+    def _failures_with_discovery(self, source: str, last_run: dict | None) -> dict[str, int]:
+        """Return failure kinds of the source's URLs plus those of the last run's discovery (listing, feed, sitemap)."""
+        kinds = Counter(self.failure_reasons(source))
+        for reason, n in ((last_run or {}).get("counts", {}).get("discovery_failures") or {}).items():
+            where, _, why = reason.partition(": ")
+            kinds[f"{failure_kind(why) if why else where} ({where})"] += n
+        return dict(kinds.most_common())
 
     def prune(self, older_than_days: float) -> int:
         """Forget failure logs, runs and URLs not seen within the retention period; return rows deleted."""
@@ -235,6 +257,97 @@ class CrawlState:
                     "DELETE FROM runs WHERE started < ?"):
             deleted += self.db.execute(sql, (cutoff,)).rowcount
         return deleted
+
+
+class HostState:
+    """Deferrals and Crawl-delay notes per host in the crawl state file, shared by runs and processes.
+
+    Implements the methods of :class:`ingest.fetch.hostnotes.HostNotes`, so a Fetcher built from settings
+    honours a Retry-After a host gave in an earlier run. Deferrals are read at most every few seconds
+    (one query for all hosts), so checking them costs nothing per request.
+    """
+
+    REFRESH_SECONDS = 5.0
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._cache: dict[str, Deferral] = {}
+        self._read_at = 0.0
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA busy_timeout=60000")
+            yield db
+        finally:
+            db.close()
+
+    def deferral(self, host: str) -> Deferral | None:
+        """Return the host's deferral while it lasts, else None."""
+        with self._lock:
+            if time.monotonic() - self._read_at > self.REFRESH_SECONDS:
+                self._cache = {d.host: d for d in self.deferrals()}
+                self._read_at = time.monotonic()
+            found = self._cache.get(host)
+        return found if found is not None and found.remaining() > 0 else None
+
+    def defer(self, deferral: Deferral) -> None:
+        """Store a deferral (replacing the host's earlier one)."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO hosts(host, deferred_until, deferral_asked, deferral_capped, deferral_reason, deferred_at)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT(host) DO UPDATE SET deferred_until=excluded.deferred_until,"
+                " deferral_asked=excluded.deferral_asked, deferral_capped=excluded.deferral_capped,"
+                " deferral_reason=excluded.deferral_reason, deferred_at=excluded.deferred_at",
+                (deferral.host, deferral.until, deferral.asked, int(deferral.capped), deferral.reason, utc_now()))
+        with self._lock:
+            self._cache[deferral.host] = deferral
+
+    def deferrals(self, include_past: bool = False) -> list[Deferral]:
+        """Return the stored deferrals (only those still running unless include_past)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT host, deferred_until, deferral_asked, deferral_capped, deferral_reason"
+                              " FROM hosts WHERE deferred_until IS NOT NULL AND (? OR deferred_until > ?)",
+                              (int(include_past), time.time())).fetchall()
+        return [Deferral(host, until, asked, bool(capped), reason) for host, until, asked, capped, reason in rows]
+
+    def note_crawl_delay(self, note: CrawlDelayNote) -> None:
+        """Store the Crawl-delay a host's robots.txt asked for and the one used."""
+        with self._connect() as db:
+            db.execute("INSERT INTO hosts(host, crawl_delay_asked, crawl_delay_used, crawl_delay_at) VALUES (?,?,?,?)"
+                       " ON CONFLICT(host) DO UPDATE SET crawl_delay_asked=excluded.crawl_delay_asked,"
+                       " crawl_delay_used=excluded.crawl_delay_used, crawl_delay_at=excluded.crawl_delay_at",
+                       (note.host, note.asked, note.used, utc_now()))
+
+    def crawl_delays(self) -> list[CrawlDelayNote]:
+        """Return the Crawl-delay notes stored for every host."""
+        with self._connect() as db:
+            rows = db.execute("SELECT host, crawl_delay_asked, crawl_delay_used FROM hosts"
+                              " WHERE crawl_delay_asked IS NOT NULL").fetchall()
+        return [CrawlDelayNote(*row) for row in rows]
+
+    def host_notes(self, hosts: Iterable[str]) -> list[str]:
+        """Return one line per deferred or Crawl-delay-capped host among ``hosts`` (for stats and sources check)."""
+        wanted = set(hosts)
+        lines = [f"{d.host}: {d.reason.removeprefix('deferred: ')}" for d in self.deferrals() if d.host in wanted]
+        lines += [f"{n.host}: robots.txt asks Crawl-delay {n.asked:g}s; capped at {n.used:g}s (max_crawl_delay)"
+                  for n in self.crawl_delays() if n.host in wanted and n.capped]
+        return sorted(lines)
+
+
+def run_failure_text(run: dict | None) -> str | None:
+    """Return why a recorded run failed (its error, or why it fetched nothing), or None for a good run."""
+    if not run or run["ok"]:
+        return None
+    counts = run.get("counts") or {}
+    if not run.get("finished"):
+        return "did not finish (killed or still running)"
+    return counts.get("error") or counts.get("failure") or "failed"
 
 
 def format_health_line(row: dict) -> str:
@@ -248,6 +361,8 @@ def format_health_line(row: dict) -> str:
             f" pages_ok={row.get('pages_ok', 0)} last_run_new={last.get('new', 0)}"
             f" events_changed={last.get('events_changed', 0)} empty_runs={row.get('empty_runs', 0)}"
             f" failures=[{reasons}]")
+    if row.get("last_run_failure"):
+        line += f" last_run=FAILED: {row['last_run_failure']}"
     if row.get("warning"):
         line += f" WARNING: {row['warning']}"
     return line

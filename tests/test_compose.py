@@ -268,7 +268,7 @@ def test_airflow_tasks_see_the_same_coopwatch_settings_and_shared_state(compose)
     certs = next(target for target, source in volumes.items() if source == "certs")
     assert mounts(compose["services"]["coopwatch"]) == {certs: "certs", var: "coopwatch-var"}
     settings = Settings.load(config_path=None, env=scheduler)
-    for path in (settings.state_path, settings.archive_dir, scheduler["COOPWATCH_ES_DEADLETTER"]):
+    for path in (settings.state_path, settings.archive_dir, scheduler["COOPWATCH_ES_DEADLETTER"], settings.lock_dir):
         assert path.startswith(var + "/"), path
     assert settings.store == "https://es01:9200" and settings.retention_days == 90
     assert settings.sources.startswith("/app/sources/") and (REPO / "sources" / Path(settings.sources).name).exists()

@@ -1,7 +1,12 @@
-"""Entry links from RSS/Atom feeds and URLs from sitemaps, parsed without entity expansion."""
+"""Entry links from RSS/Atom feeds and URLs from sitemaps, parsed without entity expansion.
+
+A sitemap may come gzipped (``sitemap.xml.gz``, served as ``application/x-gzip``); it is inflated here
+up to the sitemaps protocol's limit of 50 MB, so a gzip bomb stops there.
+"""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, ParseError
 
@@ -65,8 +70,25 @@ def _entry_link(entry: Element) -> str | None:
     return fallback
 
 
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # sitemaps.org: at most 50 MB uncompressed
+
+
+def gunzip_limited(data: bytes, max_bytes: int = MAX_SITEMAP_BYTES) -> bytes:
+    """Inflate gzip data, refusing more than max_bytes of output (a gzip bomb) or corrupt data."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise FeedError(f"not valid gzip data ({exc})") from None
+    if len(out) > max_bytes:
+        raise FeedError(f"gzipped sitemap inflates to more than {max_bytes} bytes; refused")
+    return out
+
+
 def sitemap_links(data: bytes | str, sitemap_url: str) -> SitemapLinks:
-    """Return the page URLs of a urlset sitemap, or the child sitemaps of a sitemap index."""
+    """Return the page URLs of a urlset sitemap (plain or gzipped), or the child sitemaps of a sitemap index."""
+    if isinstance(data, bytes) and data.startswith(b"\x1f\x8b"):
+        data = gunzip_limited(data)
     root = _parse_xml(data)
     locations = (canonicalize_url((e.text or "").strip(), sitemap_url) for e in root.iter() if _local(e.tag) == "loc")
     urls = dedupe([url for url in locations if url])

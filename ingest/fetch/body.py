@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import urllib3
+import urllib3.response
 
 from ingest.fetch.errors import FetchRefused, refusal_for_stream_error
 
 CHUNK_BYTES = 64 * 1024
+GZIP_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream")  # how .xml.gz files are served
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF", b"OggS")
 
 
@@ -24,7 +26,7 @@ def read_limited(
     body = bytearray()
     while True:
         if time.monotonic() > deadline:
-            raise FetchRefused(f"timeout: whole response took longer than {total_timeout:g}s")
+            raise deadline_refusal(total_timeout)
         try:
             chunk = raw.read1(CHUNK_BYTES, decode_content=True)
         except urllib3.exceptions.HTTPError as exc:
@@ -38,11 +40,37 @@ def read_limited(
             raise FetchRefused(f"too-large: > {max_bytes} bytes")
 
 
+def decodable_encodings() -> frozenset[str]:
+    """Return the Content-Encodings the HTTP client decodes here (br and zstd when their libraries are installed)."""
+    return frozenset(urllib3.response.HTTPResponse.CONTENT_DECODERS) | {"identity"}
+
+
+def unsupported_encoding(header: str | None) -> str | None:
+    """Return why a Content-Encoding header cannot be decoded here, or None when every coding can."""
+    codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
+    unknown = [c for c in codings if c not in decodable_encodings()]
+    if not unknown:
+        return None
+    known = ", ".join(sorted(decodable_encodings() - {"identity", "x-gzip"}))
+    return f"unsupported Content-Encoding {unknown[0]!r} (this installation decodes {known})"
+
+
+def deadline_refusal(total_timeout: float) -> FetchRefused:
+    """Return the refusal for an exchange that outlived its whole-response deadline (not retried)."""
+    return FetchRefused(f"timeout: whole response took longer than {total_timeout:g}s", retryable=False)
+
+
 def is_text_type(mime: str | None) -> bool:
     """Return True for content types whose body is text (HTML, XML, feeds, JSON, plain text)."""
     if not mime:
         return False
     return mime.startswith("text/") or mime.endswith(("/xml", "+xml", "/json", "+json"))
+
+
+def looks_binary(body: bytes) -> bool:
+    """Return True when a body's first KiB holds NUL bytes (and no UTF-16 byte order mark explains them)."""
+    head = body[:1024]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def sniff_content_type(body: bytes) -> str | None:

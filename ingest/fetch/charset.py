@@ -3,6 +3,11 @@
 A declared charset is only believed when the body decodes with it without errors; a page whose
 header or meta tag lies falls through to the next clue. Labels follow the WHATWG Encoding Standard
 where Python differs (gb2312/gbk -> gb18030, latin-1/ascii -> cp1252).
+
+The commonest lie is Windows-1252 text labelled UTF-8 (a CMS template declares UTF-8, an editor saved
+the article in cp1252). Statistical detection then guesses a neighbour such as cp1250 and "naïve"
+becomes "naďve"; so a page declared UTF-8 that is not, and is not a CJK multi-byte encoding either,
+is read as UTF-8 with each invalid byte taken as cp1252 (which also mends pages that mix the two).
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ WHATWG_ALIASES = {
     "big5-hkscs": "big5hkscs",
 }
 META_SCAN_BYTES = 4096
+MULTIBYTE_CJK = frozenset({"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp",
+                           "euc_kr", "cp949", "iso2022_jp", "iso2022_kr", "hz"})
+CP1252_FALLBACK = "coopwatch-cp1252-fallback"
 META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)""", re.IGNORECASE)
 XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:+-]+)""", re.IGNORECASE)
 
@@ -82,8 +90,29 @@ def try_decode(body: bytes, label: str | None) -> tuple[str, str] | None:
         return None
 
 
+def _cp1252_for_invalid_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 refused as Windows-1252 (its five unassigned bytes become U+FFFD)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(CP1252_FALLBACK, _cp1252_for_invalid_bytes)
+
+
+def mislabelled_utf8(body: bytes, declared: list[str | None]) -> tuple[str, str] | None:
+    """Return (text, "utf-8") for a body declared UTF-8 that is not, unless it looks like a CJK encoding."""
+    if not any(normalize_charset(label) == "utf-8" for label in declared):
+        return None
+    detected = normalize_charset(detect_charset(body))
+    if detected in MULTIBYTE_CJK and try_decode(body, detected) is not None:
+        return None
+    return body.decode("utf-8", errors=CP1252_FALLBACK), "utf-8"
+
+
 def decode_body(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
-    """Return (text, codec name) for a body, trying BOM, header, markup, detection, then UTF-8."""
+    """Return (text, codec name) for a body, trying BOM, header, markup, mislabelled UTF-8, detection, then UTF-8."""
     bom, skip = bom_charset(body)
     if bom:
         return body[skip:].decode(bom, errors="replace"), bom
@@ -97,7 +126,7 @@ def decode_body(body: bytes, header_charset: str | None = None) -> tuple[str, st
             return decoded
     if body.isascii():
         return body.decode("ascii"), "utf-8"
-    decoded = try_decode(body, detect_charset(body))
+    decoded = mislabelled_utf8(body, [header_charset, markup]) or try_decode(body, detect_charset(body))
     if decoded is not None:
         return decoded
     return body.decode("utf-8", errors="replace"), "utf-8"

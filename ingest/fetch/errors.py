@@ -12,18 +12,33 @@ class FetchRefused(Exception):
     """A per-URL failure with a short machine-readable reason such as ``"robots: disallowed"``."""
 
     def __init__(
-        self, reason: str, status: int = 0, headers: dict[str, str] | None = None, url: str | None = None
+        self, reason: str, status: int = 0, headers: dict[str, str] | None = None, url: str | None = None,
+        retryable: bool = True,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.headers = headers or {}
         self.url = url  # the URL (redirect hop) that failed, when known
+        self.retryable = retryable  # False: trying again at once would fail the same way (a whole-exchange timeout)
 
     @property
     def kind(self) -> str:
         """Return the reason prefix before the colon, e.g. ``"robots"``."""
         return self.reason.split(":", 1)[0]
+
+
+ROBOTS_CAUSE = re.compile(r"^robots: unavailable \((?P<kind>[a-z-]+): ")
+
+
+def failure_kind(reason: str) -> str:
+    """Return the kind of a failure reason: its prefix, or the cause of an unreachable robots.txt.
+
+    ``"robots: unavailable (tls: ... self-signed certificate)"`` is a TLS failure, ``"robots: unavailable (503)"``
+    and ``"robots: disallowed"`` are robots ones.
+    """
+    match = ROBOTS_CAUSE.match(reason)
+    return match["kind"] if match else reason.split(":", 1)[0]
 
 
 def short_reason(exc: BaseException) -> str:

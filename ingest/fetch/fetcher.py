@@ -4,12 +4,20 @@
 short machine-readable kind (``robots``, ``blocked``, ``dns``, ``scheme``, ``url``, ``http``,
 ``too-large``, ``content-type``, ``deferred``, ``timeout``, ``connection``, ``tls``, ``decoding``,
 ``redirect``, ``internal``) followed by ``: detail``.
+
+Time is bounded twice: every exchange (connect, headers, body) by ``total_timeout``, and every URL, all
+attempts, backoff and Retry-After waits together, by ``url_timeout``. A whole-exchange timeout is not
+retried (the same slow server would cost the same again). A Retry-After the fetcher will not wait for
+defers the host until then (capped at ``max_deferral``), kept in ``host_notes`` (the crawl state, so
+the next run honours it too).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -21,14 +29,23 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from ingest.fetch.body import is_text_type, read_limited, sniff_content_type
+from ingest.fetch.body import (
+    GZIP_TYPES,
+    deadline_refusal,
+    is_text_type,
+    looks_binary,
+    read_limited,
+    sniff_content_type,
+    unsupported_encoding,
+)
 from ingest.fetch.charset import decode_body
 from ingest.fetch.errors import FetchRefused, refusal_for_request_error
-from ingest.fetch.guard import AddressGuard
+from ingest.fetch.guard import AddressGuard, connect_target
 from ingest.fetch.headers import parse_content_type, parse_retry_after
+from ingest.fetch.hostnotes import CrawlDelayNote, Deferral, HostNotes, deferral_reason
 from ingest.fetch.robots import MAX_ROBOTS_BYTES, RobotsPolicy, product_token, robots_url
-from ingest.fetch.throttle import HostThrottle
-from ingest.fetch.transport import guarded_adapter
+from ingest.fetch.throttle import HostThrottle, prepare_private_dir
+from ingest.fetch.transport import Exchange, guarded_adapter
 from ingest.models import Page, utc_now
 from ingest.settings import Settings
 
@@ -54,11 +71,39 @@ DEFAULT_ACCEPT_TYPES = (
 
 @dataclass
 class BodyRules:
-    """How to treat a 2xx body: size limit, cut or refuse past it, and whether to check its type."""
+    """How to treat a 2xx body: size limit, cut or refuse past it, whether to check its type (and extra types)."""
 
     max_bytes: int
     truncate: bool = False
     check_type: bool = True
+    extra_types: tuple[str, ...] = ()
+
+
+class UrlBudget:
+    """The time one URL may take in all: exchanges, backoff and Retry-After waits (not politeness waits)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - self.spent)
+
+    def allows(self, wait: float) -> bool:
+        """Return True when waiting ``wait`` seconds still leaves time for another attempt."""
+        return wait < self.remaining()
+
+    def charge(self, seconds: float) -> None:
+        self.spent += seconds
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+        self.charge(seconds)
+
+
+def default_lock_dir() -> str:
+    """Return the machine-wide per-host lock directory of this user (``$TMPDIR/coopwatch-locks-<uid>``)."""
+    return os.path.join(tempfile.gettempdir(), f"coopwatch-locks-{os.getuid()}")
 
 
 @dataclass
@@ -123,6 +168,10 @@ class Fetcher:
         max_retry_after: float = 300,
         lock_dir: str | Path | None = None,
         accept_types: Iterable[str] = DEFAULT_ACCEPT_TYPES,
+        url_timeout: float = 180,
+        max_deferral: float = 86_400,
+        host_notes: HostNotes | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         if not user_agent or not user_agent.strip():
             raise ValueError("user_agent must name the crawler, e.g. 'coopwatch/0.1 (+contact URL)'")
@@ -131,22 +180,26 @@ class Fetcher:
         self.min_delay, self.max_crawl_delay = min_delay, max_crawl_delay
         self.connect_timeout, self.read_timeout, self.total_timeout = connect_timeout, read_timeout, total_timeout
         self.max_bytes, self.retries, self.backoff = max_bytes, retries, backoff
-        self.max_retry_after = max_retry_after
+        self.max_retry_after, self.url_timeout, self.max_deferral = max_retry_after, url_timeout, max_deferral
         self.accept_types = tuple(t.lower() for t in accept_types)
         self.guard = AddressGuard(allow_hosts)
         self.throttle = HostThrottle(lock_dir)
+        self.host_notes = host_notes or HostNotes()
+        self.ca_bundle = ca_bundle
         self.session = self._new_session()
         self.stats: Counter[str] = Counter()  # requests sent per host key, robots.txt included
         self._robots: dict[str, RobotsPolicy] = {}
         self._crawl_delays: dict[str, float] = {}
-        self._deferred: dict[str, str] = {}
+        self._delay_notes: dict[str, CrawlDelayNote] = {}
+        self._deferred: dict[str, str] = {}  # host -> reason, for the rest of this Fetcher's life
         self._lock = threading.Lock()
         self._origin_locks: dict[str, threading.Lock] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Fetcher:
-        """Build a Fetcher from crawler settings (lock_dir defaults to ``<state dir>/locks``)."""
-        lock_dir = settings.lock_dir or str(Path(settings.state_path).parent / "locks")
+        """Build a Fetcher from crawler settings: machine-wide host locks, deferrals kept in the crawl state."""
+        from ingest.state import HostState
+
         return cls(
             user_agent=settings.user_agent,
             allow_hosts=settings.allow_hosts,
@@ -159,12 +212,17 @@ class Fetcher:
             retries=settings.retries,
             backoff=settings.backoff,
             max_retry_after=settings.max_retry_after,
-            lock_dir=lock_dir,
+            lock_dir=settings.lock_dir or prepare_private_dir(default_lock_dir()),
+            url_timeout=settings.url_timeout,
+            max_deferral=settings.max_deferral,
+            host_notes=HostState(settings.state_path),
+            ca_bundle=settings.ca_bundle,
         )
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
         session.trust_env = False  # no proxies or .netrc from the environment: the guard sees the real target
+        session.verify = self.ca_bundle or True  # certificates are always verified
         adapter = guarded_adapter(lambda: self.guard)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -184,12 +242,18 @@ class Fetcher:
 
     # public API -----------------------------------------------------------------------------------
     def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None, check_robots: bool = True
+        self, url: str, etag: str | None = None, last_modified: str | None = None, check_robots: bool = True,
+        extra_types: Iterable[str] = (),
     ) -> Page:
-        """Fetch one URL and return a Page; per-URL problems end up in ``Page.error``, never raised."""
+        """Fetch one URL and return a Page; per-URL problems end up in ``Page.error``, never raised.
+
+        ``extra_types`` are content types accepted for this URL besides the usual ones (e.g. gzip for
+        a ``.xml.gz`` sitemap).
+        """
         fetched_at = utc_now()
+        rules = self._page_rules(tuple(extra_types))
         try:
-            answer = self._follow(url, conditional_headers(etag, last_modified), check_robots, self._page_rules())
+            answer = self._follow(url, conditional_headers(etag, last_modified), check_robots, rules)
             return self._page_from_answer(url, answer, fetched_at, etag, last_modified)
         except FetchRefused as refused:
             return Page(url=url, final_url=refused.url or url, status=refused.status, headers=refused.headers,
@@ -213,20 +277,26 @@ class Fetcher:
         return self._crawl_delays.get(key, self.min_delay)
 
     def is_deferred(self, url: str) -> bool:
-        """Return True when the URL's host asked us to come back later (Retry-After) in this run."""
-        return host_key(url) in self._deferred
+        """Return True when the URL's host asked us to come back later (Retry-After), in this run or before."""
+        host = host_key(url)
+        return host in self._deferred or self.host_notes.deferral(host) is not None
+
+    def capped_crawl_delays(self) -> list[CrawlDelayNote]:
+        """Return the hosts whose robots.txt Crawl-delay was above ``max_crawl_delay`` (and so capped)."""
+        return [note for note in self._delay_notes.values() if note.capped]
 
     # redirects and per-hop checks -----------------------------------------------------------------
-    def _page_rules(self) -> BodyRules:
-        return BodyRules(max_bytes=self.max_bytes)
+    def _page_rules(self, extra_types: tuple[str, ...] = ()) -> BodyRules:
+        return BodyRules(max_bytes=self.max_bytes, extra_types=extra_types)
 
     def _follow(self, url: str, headers: dict[str, str], check_robots: bool, rules: BodyRules) -> Answer:
         """Request url, following up to MAX_REDIRECTS redirects by hand, checking every hop."""
         current = url
+        budget = UrlBudget(self.url_timeout)  # shared by every hop and attempt of this URL
         for _hop in range(MAX_REDIRECTS + 1):
             try:
                 self._check_hop(current, check_robots)
-                answer = self._request_with_retries(current, headers, rules)
+                answer = self._request_with_retries(current, headers, rules, budget)
             except FetchRefused as refused:
                 refused.url = refused.url or current
                 raise
@@ -237,7 +307,7 @@ class Fetcher:
         raise FetchRefused(f"redirect: more than {MAX_REDIRECTS} redirects", url=current)
 
     def _check_hop(self, url: str, check_robots: bool) -> None:
-        """Refuse a URL with a bad scheme, a deferred host, a guarded address or a robots rule."""
+        """Refuse a URL with a bad scheme, an ambiguous address, a deferred host, a guarded address or a robots rule."""
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 (raises ValueError on a bad port)
@@ -246,12 +316,17 @@ class Fetcher:
         scheme = parts.scheme.lower()
         if scheme not in ALLOWED_SCHEMES:
             raise FetchRefused(f"scheme: {scheme or 'none'} not allowed")
-        deferred = self._deferred.get(host_key(url))
-        if deferred:
-            raise FetchRefused(deferred)
-        self.guard.check_host(parts.hostname or "")
+        host = connect_target(url)  # the host the HTTP client will connect to, the same for every parser
+        self._check_deferred(host_key(url))
+        self.guard.check_host(host)
         if check_robots:
             self._check_robots(url)
+
+    def _check_deferred(self, host: str) -> None:
+        reason = self._deferred.get(host)
+        stored = None if reason else self.host_notes.deferral(host)
+        if reason or stored:
+            raise FetchRefused(reason or stored.reason)
 
     # robots.txt -----------------------------------------------------------------------------------
     def _check_robots(self, url: str) -> None:
@@ -273,7 +348,7 @@ class Fetcher:
             return self._robots[origin]
 
     def _load_robots(self, origin: str) -> RobotsPolicy:
-        rules = BodyRules(max_bytes=MAX_ROBOTS_BYTES, truncate=True, check_type=False)
+        rules = BodyRules(max_bytes=MAX_ROBOTS_BYTES, truncate=True, check_type=False)  # robots.txt: any type
         try:
             answer = self._follow(robots_url(origin), {}, check_robots=False, rules=rules)
         except FetchRefused as refused:
@@ -289,27 +364,33 @@ class Fetcher:
         if asked is not None:
             key = host_key(origin)
             self._crawl_delays[key] = max(self.min_delay, min(asked, self.max_crawl_delay))
+            note = CrawlDelayNote(key, asked, self._crawl_delays[key])
+            self._delay_notes[key] = note
+            if note.capped:
+                log.warning("%s asks for Crawl-delay %gs; capped at %gs (max_crawl_delay)", key, asked, note.used)
+            self.host_notes.note_crawl_delay(note)
 
     # one request, with retries ------------------------------------------------------------------
-    def _request_with_retries(self, url: str, headers: dict[str, str], rules: BodyRules) -> Answer:
-        """Send one request, retrying 5xx/429, timeouts and connection errors with backoff."""
+    def _request_with_retries(self, url: str, headers: dict[str, str], rules: BodyRules, budget: UrlBudget) -> Answer:
+        """Send one request, retrying 5xx/429, timeouts and connection errors with backoff, within the URL's budget."""
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
+            backoff = self.backoff * (2**attempt)
             try:
-                answer = self._send_once(url, headers, rules)
+                answer = self._send_once(url, headers, rules, budget)
             except FetchRefused as refused:
-                if refused.kind not in RETRYABLE_KINDS or last:
+                if not refused.retryable or refused.kind not in RETRYABLE_KINDS or last or not budget.allows(backoff):
                     raise
-                self._sleep_backoff(attempt)
+                budget.sleep(backoff)
                 continue
             wait = self._retry_after(answer)
             if wait is not None:
-                if wait > self.max_retry_after or last:
+                if wait > self.max_retry_after or last or not budget.allows(wait):
                     raise self._defer(answer, wait)
-                time.sleep(wait)
+                budget.sleep(wait)
                 continue
-            if (answer.status == 429 or answer.status >= 500) and not last:
-                self._sleep_backoff(attempt)
+            if (answer.status == 429 or answer.status >= 500) and not last and budget.allows(backoff):
+                budget.sleep(backoff)
                 continue
             return answer
         raise AssertionError("unreachable: the last attempt always returns or raises")
@@ -320,56 +401,85 @@ class Fetcher:
         return parse_retry_after(answer.headers.get("Retry-After"))
 
     def _defer(self, answer: Answer, wait: float) -> FetchRefused:
-        """Mark the host as deferred for this run and return the refusal for the current URL."""
-        reason = f"deferred: host asked to wait {wait:.0f}s (Retry-After)"
-        self._deferred[host_key(answer.url)] = reason
+        """Defer the host (for this Fetcher, and until the time it asked for, capped, in the host notes)."""
+        host = host_key(answer.url)
+        capped = wait > self.max_deferral
+        until = time.time() + min(wait, self.max_deferral)
+        reason = deferral_reason(wait, until, self.max_deferral, capped)
+        self._deferred[host] = reason
+        self.host_notes.defer(Deferral(host, until, wait, capped, reason))
         return FetchRefused(reason, status=answer.status, headers=dict(answer.headers))
 
-    def _sleep_backoff(self, attempt: int) -> None:
-        time.sleep(self.backoff * (2**attempt))
-
-    def _send_once(self, url: str, headers: dict[str, str], rules: BodyRules) -> Answer:
-        """Send one GET inside the host's politeness slot and read its body within the limits."""
+    def _send_once(self, url: str, headers: dict[str, str], rules: BodyRules, budget: UrlBudget) -> Answer:
+        """Send one GET inside the host's politeness slot; the whole exchange ends by its deadline."""
         host = host_key(url)
         with self.throttle.slot(host, self.crawl_delay(host)):
             self._count_request(host)
-            deadline = time.monotonic() + self.total_timeout
+            seconds = min(self.total_timeout, budget.remaining())
+            started = time.monotonic()
             try:
-                response = self.session.get(url, headers=headers, allow_redirects=False, stream=True,
-                                            timeout=(self.connect_timeout, self.read_timeout))
-            except requests.RequestException as exc:
-                raise refusal_for_request_error(exc, self.connect_timeout, self.read_timeout) from None
-            with response:
-                return self._read_answer(url, response, rules, deadline)
+                with Exchange(seconds) as exchange:
+                    return self._exchange(url, headers, rules, started + seconds, seconds, exchange)
+            finally:
+                budget.charge(time.monotonic() - started)
+
+    def _exchange(self, url: str, headers: dict[str, str], rules: BodyRules, deadline: float, seconds: float,
+                  exchange: Exchange) -> Answer:
+        try:
+            response = self.session.get(url, headers=headers, allow_redirects=False, stream=True,
+                                        timeout=(self.connect_timeout, self.read_timeout))
+        except requests.RequestException as exc:
+            if exchange.expired:
+                raise deadline_refusal(seconds) from None
+            raise refusal_for_request_error(exc, self.connect_timeout, self.read_timeout) from None
+        with response:
+            try:
+                return self._read_answer(url, response, rules, deadline, seconds)
+            except FetchRefused:
+                if exchange.expired:
+                    raise deadline_refusal(seconds) from None
+                raise
 
     def _count_request(self, host: str) -> None:
         with self._lock:
             self.stats[host] += 1
 
-    def _read_answer(self, url: str, response: requests.Response, rules: BodyRules, deadline: float) -> Answer:
-        """Return the answer, reading the body only for 2xx and only when its type and size are acceptable."""
+    def _read_answer(self, url: str, response: requests.Response, rules: BodyRules, deadline: float,
+                     seconds: float) -> Answer:
+        """Return the answer, reading the body only for 2xx and only when its type, encoding and size are acceptable."""
         answer = Answer(url=url, status=response.status_code, headers=CaseInsensitiveDict(response.headers))
         if not 200 <= answer.status < 300:
-            self._drain_small_body(response, deadline)
+            self._drain_small_body(response, deadline, seconds)
             return answer
         answer.content_type, _ = parse_content_type(answer.headers.get("Content-Type"))
         if rules.check_type:
-            self._check_declared_type(answer)
+            self._check_declared_type(answer, rules)
+        self._check_encoding(answer)
         self._check_declared_length(answer, rules)
-        answer.body = read_limited(response.raw, rules.max_bytes, deadline, self.total_timeout,
+        answer.body = read_limited(response.raw, rules.max_bytes, deadline, seconds,
                                    self.read_timeout, truncate=rules.truncate)
         if rules.check_type and answer.content_type is None:
-            answer.content_type = self._sniffed_type(answer.body)
+            answer.content_type = self._sniffed_type(answer.body, rules)
+        elif rules.check_type and is_text_type(answer.content_type) and looks_binary(answer.body):
+            raise FetchRefused(f"content-type: declared {answer.content_type}, but the body is binary (NUL bytes)",
+                               answer.status, dict(answer.headers))
         return answer
 
-    def _drain_small_body(self, response: requests.Response, deadline: float) -> None:
+    def _drain_small_body(self, response: requests.Response, deadline: float, seconds: float) -> None:
         """Read (and drop) up to 64 KiB of a redirect or error body so the connection can be reused."""
         with contextlib.suppress(FetchRefused):  # on failure the connection is closed instead of reused
-            read_limited(response.raw, DRAIN_BYTES, deadline, self.total_timeout, self.read_timeout, truncate=True)
+            read_limited(response.raw, DRAIN_BYTES, deadline, seconds, self.read_timeout, truncate=True)
 
-    def _check_declared_type(self, answer: Answer) -> None:
-        if answer.content_type is not None and answer.content_type not in self.accept_types:
-            raise FetchRefused(f"content-type: {answer.content_type}", answer.status, dict(answer.headers))
+    def _check_declared_type(self, answer: Answer, rules: BodyRules) -> None:
+        ctype = answer.content_type
+        if ctype is not None and ctype not in self.accept_types and ctype not in rules.extra_types:
+            raise FetchRefused(f"content-type: {ctype}", answer.status, dict(answer.headers))
+
+    def _check_encoding(self, answer: Answer) -> None:
+        """Refuse a body in a Content-Encoding the client cannot decode (it would be taken for markup)."""
+        problem = unsupported_encoding(answer.headers.get("Content-Encoding"))
+        if problem:
+            raise FetchRefused(f"decoding: {problem}", answer.status, dict(answer.headers))
 
     def _check_declared_length(self, answer: Answer, rules: BodyRules) -> None:
         """Refuse early when an uncompressed body announces a length past the limit."""
@@ -379,8 +489,10 @@ class Fetcher:
             raise FetchRefused(f"too-large: > {rules.max_bytes} bytes (Content-Length {length})",
                                answer.status, dict(answer.headers))
 
-    def _sniffed_type(self, body: bytes) -> str:
+    def _sniffed_type(self, body: bytes, rules: BodyRules) -> str:
         sniffed = sniff_content_type(body)
+        if sniffed is None and body.startswith(b"\x1f\x8b") and set(GZIP_TYPES) & set(rules.extra_types):
+            return "application/gzip"
         if sniffed is None or sniffed not in self.accept_types:
             raise FetchRefused(f"content-type: missing, body looks like {sniffed or 'binary data'}")
         return sniffed

@@ -9,13 +9,22 @@ The host is resolved here before any connection is made, and the HTTP client res
 it connects; ``ingest.fetch.transport`` re-checks the address each new connection actually reached
 (``check_peer``) and closes it before a request is sent, so a DNS answer that changes in between
 (DNS rebinding) is caught too.
+
+The host checked is the one the HTTP client will connect to (:func:`connect_target`): a URL that two
+parsers read differently (``http://127.0.0.2:8000\\@127.0.0.1:8000/`` is 127.0.0.1 to ``urlsplit`` and
+127.0.0.2 to urllib3), or that carries credentials, spaces or control characters, is refused outright.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.util
 
 from ingest.fetch.errors import FetchRefused
 
@@ -26,6 +35,45 @@ Resolver = Callable[[str], list[str]]
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "168.63.129.16")
 )
+
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+UNSAFE_AUTHORITY_CHARS = re.compile(r"[\s\\]")  # parsers disagree on where an authority with these ends
+
+
+def connect_target(url: str) -> str:
+    """Return the host the HTTP client will connect to; refuse a URL that parsers would read differently."""
+    if CONTROL_CHARS.search(url):
+        raise FetchRefused("url: refused, it contains a control character")
+    parts = urlsplit(url)
+    if UNSAFE_AUTHORITY_CHARS.search(parts.netloc):
+        raise FetchRefused("url: refused, a space or a backslash in the host part is read differently by parsers")
+    if not parts.hostname:
+        raise FetchRefused("url: no host")
+    if "@" in parts.netloc:
+        raise FetchRefused("url: refused, credentials (user@) in a crawled URL")
+    try:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url, None)
+        client = urllib3.util.parse_url(prepared.url)
+    except (requests.RequestException, urllib3.exceptions.LocationValueError, ValueError) as exc:
+        raise FetchRefused(f"url: invalid ({exc})") from None
+    ours, theirs = _idna(parts.hostname or ""), (client.host or "").strip("[]").lower()
+    if ours != theirs or (parts.port or None) != (client.port or None):
+        raise FetchRefused(f"url: refused, ambiguous address (read as {ours}:{parts.port} and as "
+                           f"{theirs}:{client.port})")
+    return theirs
+
+
+def _idna(host: str) -> str:
+    """Return a host name as it goes on the wire (IDNA, lower case)."""
+    host = host.strip("[]").lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def resolve_host(host: str) -> list[str]:

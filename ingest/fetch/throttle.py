@@ -4,6 +4,11 @@ Without a lock directory the state lives in this process. With one, each host ha
 ``<lock_dir>/<host>.lock`` that is held with ``fcntl.flock`` for the whole request and stores the time
 the last request to that host finished, so several crawler processes share one delay and one slot.
 The gap is measured from the end of one response to the start of the next request.
+
+The lock directory belongs to the machine, not to a crawl: crawls with different state files, DAG
+tasks and CLI runs all use the same one (``COOPWATCH_LOCK_DIR``, default ``$TMPDIR/coopwatch-locks-<uid>``).
+A lock is released by the kernel when its holder dies, even by ``kill -9``. Lock files are opened
+without following symbolic links, and the default directory must be a real directory of our own.
 """
 
 from __future__ import annotations
@@ -11,11 +16,14 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from ingest.config_files import ConfigError
 
 
 class HostThrottle:
@@ -50,7 +58,8 @@ class HostThrottle:
     def _shared_slot(self, host: str, delay: float) -> Iterator[None]:
         assert self.lock_dir is not None
         self.lock_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_dir / lock_file_name(host), "a+b") as handle:
+        fd = os.open(self.lock_dir / lock_file_name(host), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        with open(fd, "r+b") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:
                 wait_for_gap(read_last_time(handle), delay)
@@ -58,6 +67,17 @@ class HostThrottle:
             finally:
                 write_last_time(handle, time.time())
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def prepare_private_dir(path: str | os.PathLike[str]) -> str:
+    """Create a lock directory for this user (mode 0700); refuse one that is a link or another user's."""
+    folder = Path(path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(folder)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise ConfigError(f"{folder} is not a directory of this user: set COOPWATCH_LOCK_DIR to a directory "
+                          "every crawl on this machine can use")
+    return str(folder)
 
 
 def wait_for_gap(last_done: float, delay: float) -> None:

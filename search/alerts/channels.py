@@ -37,15 +37,21 @@ HTTP_CODE = re.compile(r"error=(\d{3})")
 RETRYABLE_HTTP = {408, 425, 429}
 SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # crawled text must not drive the terminal
 _console_lock = threading.Lock()
 logging.getLogger("apprise").propagate = False  # apprise may quote parts of a channel URL: keep its log to itself
 
 
+def terminal_safe(text: str) -> str:
+    """Return text with control characters (ESC, BEL, CSI ...) shown as ``\\xNN`` instead of acting on a terminal."""
+    return CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 @apprise_notify(on=CONSOLE, name="coopwatch console")
 def _print_to_console(body: str, title: str, notify_type: str, *args: Any, **kwargs: Any) -> bool:
-    """Print a message to standard output (the ``console`` channel)."""
+    """Print a message to standard output (the ``console`` channel), control characters made visible."""
     with _console_lock:
-        print(f"\n--- alert: {title}\n{body}", file=sys.stdout, flush=True)
+        print(terminal_safe(f"\n--- alert: {' '.join(title.split())}\n{body}"), file=sys.stdout, flush=True)
     return True
 
 

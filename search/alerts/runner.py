@@ -304,8 +304,12 @@ class AlertRunner:
     # delivery ------------------------------------------------------------------------------------------
 
     def deliver_due(self, report: CycleReport, now: str, rules: set[str] | None = None) -> None:
-        """Attempt every delivery that is due; record each outcome right after it."""
-        for due in self.store.due(now, rules):
+        """Attempt every delivery that is due; record each outcome right after it (one run at a time)."""
+        with self.store.delivery_lock():  # an overlapping run waits, then finds these deliveries done
+            self._deliver(report, self.store.due(now, rules), now)
+
+    def _deliver(self, report: CycleReport, due_deliveries: list, now: str) -> None:
+        for due in due_deliveries:
             message = due.message
             try:
                 url = self.channels.url(due.channel)

@@ -18,6 +18,7 @@ recorded right after it is sent, so a crash in between repeats at most that one 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -145,9 +146,14 @@ class AlertStore:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._ensure_schema()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise AlertSchemaError(f"{path}: not a usable alerts database ({exc}); move it aside (a new one is "
+                                   "created) or set COOPWATCH_ALERTS_DB") from None
 
     def _ensure_schema(self) -> None:
         """Create the tables; refuse a database from a newer coopwatch."""
@@ -306,6 +312,20 @@ class AlertStore:
         return known is None
 
     # delivering --------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def delivery_lock(self) -> Iterator[None]:
+        """Hold the outbox's delivery lock (a file lock beside the database) so overlapping runs never send one
+        delivery twice; the kernel releases it when a holder dies."""
+        if self.path == ":memory:":
+            yield
+            return
+        with open(f"{self.path}.deliver.lock", "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def due(self, now: str, rules: set[str] | None = None) -> list[DueDelivery]:
         """Return the deliveries to attempt now, oldest message first."""

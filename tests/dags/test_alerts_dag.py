@@ -67,8 +67,8 @@ def test_crawl_dag_then_alerts_dag_on_elasticsearch(es_home, tmp_path):
 def test_a_source_gone_quiet_is_told_to_the_operators_once(airflow_template_db, tmp_path):
     with started_demo() as sites, WebhookReceiver() as hook:
         sources = tmp_path / "quiet-sources.yaml"
-        # the listing answers but links to nothing the source wants (a start page that fails fails the run instead)
-        sources.write_text(f"sources:\n  - name: quiet\n    start_urls: [{sites.origins['harbour']}/about.html]\n"
+        # the listing answers but no link matches any more (a changed layout): quiet, not failed
+        sources.write_text(f"sources:\n  - name: quiet\n    start_urls: [{sites.origins['harbour']}/news/]\n"
                            "    include: ['/no-such-section/']\n", encoding="utf-8")
         env = coopwatch_env(tmp_path, sites) | {
             "COOPWATCH_SOURCES": str(sources), "COOPWATCH_ALERTS_DB": str(tmp_path / "alerts.sqlite"),

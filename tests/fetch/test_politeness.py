@@ -10,6 +10,7 @@ from pathlib import Path
 import requests
 
 from ingest.fetch import Fetcher
+from ingest.fetch.fetcher import default_lock_dir
 from ingest.settings import Settings
 from tests.fetch.conftest import TEST_UA, gaps
 from tests.support.httpd import LocalServer, Response
@@ -117,6 +118,7 @@ def test_r3_lock_dir_shared_by_two_fetchers(server: LocalServer, make_fetcher, t
 CRAWLER_SCRIPT = """
 import sys
 from ingest.fetch import Fetcher
+from ingest.fetch.fetcher import default_lock_dir
 lock_dir, *urls = sys.argv[1:]
 fetcher = Fetcher("coopwatch-test/1.0", allow_hosts=["127.0.0.1"], min_delay={delay}, retries=0, lock_dir=lock_dir)
 print(sum(fetcher.fetch(url).ok for url in urls))
@@ -137,11 +139,14 @@ def test_r3_lock_dir_shared_by_two_processes(server: LocalServer, tmp_path: Path
     assert min(gaps(server.requests)) >= DELAY * 0.9
 
 
-def test_from_settings_uses_settings_and_default_lock_dir(tmp_path: Path) -> None:
-    settings = Settings.load(env={}, min_delay=0.5, allow_hosts=["127.0.0.1"], retries=3,
-                             state_path=str(tmp_path / "state" / "crawl.sqlite"))
-    fetcher = Fetcher.from_settings(settings)
-    assert (fetcher.min_delay, fetcher.retries, fetcher.user_agent) == (0.5, 3, settings.user_agent)
-    assert fetcher.throttle.lock_dir == tmp_path / "state" / "locks"
-    assert fetcher.guard.allowed_networks
-    fetcher.close()
+def test_from_settings_uses_settings_and_one_machine_wide_lock_dir(tmp_path: Path) -> None:
+    fetchers = [Fetcher.from_settings(Settings.load(env={}, min_delay=0.5, allow_hosts=["127.0.0.1"], retries=3,
+                                                    state_path=str(tmp_path / name / "crawl.sqlite")))
+                for name in ("one", "two")]
+    assert (fetchers[0].min_delay, fetchers[0].retries) == (0.5, 3)
+    assert fetchers[0].user_agent == Settings().user_agent
+    # two crawl states, one lock directory: the host lock does not depend on where the state lives
+    assert fetchers[0].throttle.lock_dir == fetchers[1].throttle.lock_dir == Path(default_lock_dir())
+    assert fetchers[0].guard.allowed_networks
+    for fetcher in fetchers:
+        fetcher.close()

@@ -146,7 +146,7 @@ def test_r2_r4_robots_retry_after_too_long_defers_the_host(server: LocalServer, 
     pages(server, "/a", "/b")
     fetcher = make_fetcher(retries=2)
     first = fetcher.fetch(server.url("/a"))
-    assert first.error == "deferred: host asked to wait 3600s (Retry-After)"
+    assert first.error.startswith("deferred: host asked to wait 3600s (Retry-After); not contacted before ")
     assert first.final_url == server.url("/a")
     assert fetcher.fetch(server.url("/b")).error == first.error
     assert [r.path for r in server.requests] == ["/robots.txt"]
