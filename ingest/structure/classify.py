@@ -53,12 +53,13 @@ PAST_EN = re.compile(
 )
 PAST_ZH = re.compile(r"举行|举办|召开|开幕|闭幕|致辞|主持|发表|出席|表示|指出|作了|介绍|拉开帷幕|成立|签署|参加|与会|围绕|探讨|接待|到访|会见|来到|座谈交流|调研")
 FUTURE_EN = re.compile(
-    r"\b(?:will be held|will take place|is scheduled|are scheduled|is going to|will (?:be|lead|attend|participate|host|hold|deliver|speak|join|open|address|include|feature|discuss|address)|"
+    r"\b(?:will be held|will take place|is scheduled|are scheduled|is going to|will (?:(?:also|then|soon|now|formally|officially|jointly|again|personally|each)\s+)?[a-z]{2,}|"
     r"(?:is|are) (?:to|set to|expected to) (?:attend|lead|be|hold|host|visit|deliver|speak|open|take)|"
     r"to be held|to (?:feature|showcase|bring together)|upcoming (?:event|forum|seminar|symposium|conference|lecture|webinar)|register now|registration (?:is|opens)|call for papers|submission deadline|rsvp)\b",
     re.I,
 )
 FUTURE_ZH = re.compile(r"定于|将于|将在|将会|拟于|即将|定本周|届时|必将|"
+                       r"将(?:首度|首次|再次|分别|共同|联合|正式|隆重)?(?:举办|举行|召开|开幕|出席|发表|致辞|担任|邀请|主持|率团|率领|带领|前往|出访|访问|到访|参加|参与|设置|展开|围绕|进行|启动)|"
                        r"(?:论坛|会议|大会|研讨会|活动|嘉宾|代表|专家|学者|领导|首长|双方|两地|本届|主办方)将(?!近)|明[天日](?=[上下]午|晚|将|会|在|于|举|召|开|\(|（|，|,)|下周|欢迎报名|报名方式|敬请|征稿|征文")
 AGENDA_TIME = re.compile(r"\b\d{1,2}[:：]\d{2}\s*(?:am|pm)?\s*[-–—~至]\s*\d{1,2}[:：]\d{2}", re.I)
 LETTER = re.compile(r"^\s*(?:Dear\s+[A-Za-z]\w*|亲爱的|尊敬的各位)", re.M)
@@ -181,7 +182,7 @@ def classify(text: str, lang: str) -> Classification:
 
 
 ANNOUNCES = "announces a future event"
-CALL_FOR_PAPERS = re.compile(r"call for (?:papers|proposals|abstracts)|submission deadline|征稿|征文|投稿", re.I)
+CALL_FOR_PAPERS = re.compile(r"call for (?:papers?|proposals|abstracts|contributions)|submission deadline|征稿|征文|投稿", re.I)
 
 
 def _announcement(text: str, lang: str, sentences: list[tuple[int, str]]) -> Classification:
@@ -215,8 +216,9 @@ def _negative_reason(text: str, lang: str, sentences: list[tuple[int, str]]) -> 
         return "an agenda or programme (three or more time slots)"
     if len(LISTING_LINE.findall(text)) >= 3 or _date_lines(text) >= 3:
         return "a listing of several events"
-    lead = " ".join(s for _, s in sentences[:LEAD])
-    if _announces_future(lead, lang):
+    if CALL_FOR_PAPERS.search(_opening(text)):
+        return "a call for papers (in the headline or the opening lines)"
+    if _announces_future(sentences, lang):
         return ANNOUNCES
     if _is_paper(text, lang):
         return "an academic paper (author header or numbered references)"
@@ -237,18 +239,86 @@ def _date_lines(text: str) -> int:
     return count
 
 
-def _announces_future(lead: str, lang: str) -> bool:
-    """Tell whether the lead announces a future event and says nothing already happened."""
-    if lang == "zh":
-        if not FUTURE_ZH.search(lead):
-            return False
-        past = [s for s in re.split(r"[。！？\n]", lead)
-                if PAST_ZH.search(_NOT_A_PAST_CUE_ZH.sub("", s)) and not FUTURE_ZH.search(s) and not PRESS_BRIEFING.search(s)]
-        return not past
-    if not FUTURE_EN.search(lead):
+def _announces_future(sentences: list[tuple[int, str]], lang: str) -> bool:
+    """Tell whether the opening announces a future event and nothing in it says an event already took place.
+
+    The opening is its first substantive sentences (navigation and date lines skipped). Past acts that are not
+    the event do not count against an announcement: the press conference that presents it, past editions and
+    habits (历届, 已成功举办至第四届, every year), history (then, originally, in an earlier year, years ago), and a
+    headline, whose verb has no tense (论坛周日举行 announces a forum on Sunday). A delegation being hosted now
+    ("is hosting a delegation") is under way, not announced.
+    """
+    opening = _substantive(sentences)[:LEAD_SENTENCES]
+    future = FUTURE_ZH if lang == "zh" else FUTURE_EN
+    if not any(future.search(s) for _, s in opening):
         return False
-    return not any(_HELD_EN.search(s) and not FUTURE_EN.search(s) and not PRESS_BRIEFING.search(s)
-                   for s in re.split(r"(?<=[.!?])\s+|\n", lead))
+    body = opening[1:] if opening and _is_headline(opening[0][1], lang) else opening
+    planning = False  # a Chinese verb has no tense: after a plan, a bare 到访/举行 goes on describing the plan
+    for _, sentence in body:
+        if future.search(sentence):
+            planning = True
+        elif _says_held(sentence, lang) and not (lang == "zh" and planning and not _PAST_MARK_ZH.search(sentence)):
+            return False
+    return True
+
+
+LEAD_SENTENCES = 4
+
+
+def _substantive(sentences: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Return (index, sentence) of sentences with words in them: no navigation (Home > News), date or credit lines."""
+    out = []
+    for k, (_, s) in enumerate(sentences):
+        s = s.strip()
+        if re.search(r"[>›»]", s) or len(s) < 12 or not re.search(r"[^\W\d_]{2}", s):
+            continue
+        if len(find_dates(s)) and len(re.sub(r"[\d\s:/.\-–—,年月日号時时]", "", s)) < 12:
+            continue
+        out.append((k, s))
+    return out
+
+
+def _is_headline(sentence: str, lang: str) -> bool:
+    """Tell whether a first line is a headline: short, without sentence punctuation, not ending like a sentence."""
+    limit = 45 if lang == "zh" else 120
+    line = sentence.strip()
+    return len(line) <= limit and not re.search(r"[。！？；]|[.;]\s", line) and not line.endswith((".", "!", "?"))
+
+
+_HELD_NOW_EN = re.compile(r"\b(?:is|are)\s+(?:hosting|holding|welcoming|convening|visiting|touring|gathering)\b", re.I)
+_LATER_EN = re.compile(r"\b(?:next|upcoming|tomorrow|later this|coming|will)\b|\bon\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", re.I)
+_HISTORY_EN = re.compile(r"\b(?:then|originally|back in|years? ago|decades? ago|since|last year)\b|\b(?:in|of|since)\s+(?:[A-Z][a-z]+\s+)?(?:19|20)\d{2}\b", re.I)
+# a held event, in Chinese: the verbs that say an event took place (not 表示/介绍/探讨, which an announcement uses too)
+HELD_ZH = re.compile(r"举行|举办|召开|开幕(?!式)|闭幕(?!式|大会)|拉开帷幕|致辞|主持|出席|会见|会晤|会谈|签署|签约|签订|到访|莅临|参加|与会|成立|接待|调研|来到")
+_PAST_MARK_ZH = re.compile(r"了|已经?|昨[天日]?|日前|近日|刚刚|成功|顺利|圆满|落下帷幕")
+# English verbs saying that something of the event already happened (the announcement test only)
+_PAST_ACT_EN = re.compile(r"\b(?:visited|travell?ed|arrived|welcomed|received|presented|toured|celebrated|delivered|spoke|"
+                          r"addressed|planted|unveiled|exchanged|discussed|shared)\b")
+_QUOTED_TITLE = re.compile(r"[“\"「『][^”\"」』]{0,200}[”\"」』]")
+_HISTORY_ZH = re.compile(r"历届|以来|曾(?:经)?|去年|上届|首届|往届|已(?:经)?(?:成功)?(?:举办|举行|召开)(?:至|到|了)?(?:第?[一二三四五六七八九十百\d]+|多)届|"
+                         r"(?:19|20)\d{2}年")
+
+
+def _says_held(sentence: str, lang: str) -> bool:
+    """Tell whether a sentence says this page's event took place (or is under way), as opposed to planning it."""
+    sentence = _QUOTED_TITLE.sub("", sentence)  # a quoted title's words are no verbs ("Shaping a Shared Future")
+    if PRESS_BRIEFING.search(sentence):
+        return False
+    if lang == "zh":
+        if FUTURE_ZH.search(sentence) or _HISTORY_ZH.search(sentence):
+            return False
+        return bool(HELD_ZH.search(_NOT_A_PAST_CUE_ZH.sub("", sentence)))
+    if FUTURE_EN.search(sentence):
+        return bool(_HELD_NOW_EN.search(sentence)) and not _LATER_EN.search(sentence)
+    if _HISTORY_EN.search(sentence):
+        return False
+    return bool(_HELD_EN.search(sentence) or _PAST_ACT_EN.search(sentence)
+                or (_HELD_NOW_EN.search(sentence) and not _LATER_EN.search(sentence)))
+
+
+def _opening(text: str) -> str:
+    """Return the headline and the first lines of a text (about 300 characters)."""
+    return text.lstrip()[:300]
 
 
 # "论坛的召开" names the event as a noun, and "每年举办" / "批准举办" describe a habit or a permission: neither says
