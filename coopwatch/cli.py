@@ -268,7 +268,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(s) for s in summaries], indent=2, ensure_ascii=False))
     else:
         _print_crawl_summary(summaries)
-    return 1 if any(s.error for s in summaries) else 0
+    return 0 if all(s.ok for s in summaries) else 1  # a source that raised or fetched nothing fails the crawl
 
 
 def _crawl_progress() -> Progress:
@@ -296,7 +296,7 @@ def _print_failures(summary) -> None:
     if summary.error or summary.failure:
         out.print(f"  {one_line(summary.source)}: source failed: {one_line(summary.error or summary.failure)}", style="red",
                   highlight=False, markup=False)
-    if not summary.failures or summary.error:
+    if not summary.failures or summary.error or summary.failure and not summary.discovered:
         return
     reasons = ", ".join(f"{k} {v}" for k, v in summary.failures.items())
     out.print(f"  {one_line(summary.source)}: {summary.failed} page(s) not stored ({one_line(reasons)})", highlight=False,

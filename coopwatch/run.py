@@ -100,7 +100,7 @@ class SourceSummary:
 
     def conclude(self) -> SourceSummary:
         """Decide whether the run failed although nothing raised: a source that fetched nothing because of failures."""
-        self.failure = run_failure(self)
+        self.failure = self.failure or run_failure(self)
         return self
 
     @property
@@ -205,8 +205,8 @@ def _run_stages(summary: SourceSummary, source: Source, settings: Settings, work
                 max_pages: int | None, progress, on_discovered, fetcher, refetch: bool, worker) -> None:
     found = discover_stage(source.name, settings, workdir, max_pages=max_pages, fetcher=fetcher)
     summary.add_discovered(found["count"], found["discovery_failures"])
-    summary.error = discovery_problem(found["count"], found["discovery_failures"])
-    if summary.error:
+    summary.failure = discovery_problem(found["count"], found["discovery_failures"])
+    if summary.failure:  # every start page failed: a failed run that names the reason and the fix
         return
     if on_discovered:
         on_discovered(found["count"])
