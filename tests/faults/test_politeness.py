@@ -53,7 +53,7 @@ def test_robots_txt_503_is_a_failed_run_with_its_reason(fault, server, tmp_path,
     assert not run["ok"] and "robots: unavailable (503)" in run["counts"]["failure"]
     assert summary.failures == {"robots": 1} and site.article_requests() == []
     assert health(settings, "site")["last_success"] is None
-    assert status == 0 and shows(printed, "failed: no article URL found") and shows(printed, "robots: unavailable (503)")
+    assert status == 0 and shows(printed, "failed: no start page could be read") and shows(printed, "robots: unavailable (503)")
 
 
 def test_robots_txt_404_allows_everything(fault, server, tmp_path):
