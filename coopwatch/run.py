@@ -114,13 +114,17 @@ class SourceSummary:
 
 
 def run_failure(summary: SourceSummary) -> str | None:
-    """Return why a run that raised nothing still failed (nothing fetched, because of failures), or None."""
-    if summary.error:
-        return None
+    """Return why a run that raised nothing still failed (nothing fetched, because of failures), or None.
+
+    A discovery that found nothing because every start page failed is such a failure even though the run
+    also stops with an error (``discovery_problem``), so the run record keeps the reasons either way.
+    """
     if summary.discovered == 0 and summary.discovery_failures:
         reasons = "; ".join(f"{reason} ({n})" if n > 1 else reason
                             for reason, n in sorted(summary.discovery_failures.items(), key=lambda kv: -kv[1])[:3])
         return f"no article URL found: every failure was in discovery: {reasons}"
+    if summary.error:
+        return None
     if summary.discovered and summary.fetched + summary.not_modified == 0 and summary.failed:
         kinds = ", ".join(f"{summary.failure_examples.get(kind, kind)} ({n})" for kind, n in
                           sorted(summary.failures.items(), key=lambda kv: -kv[1])[:3])

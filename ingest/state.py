@@ -347,7 +347,7 @@ def run_failure_text(run: dict | None) -> str | None:
     counts = run.get("counts") or {}
     if not run.get("finished"):
         return "did not finish (killed or still running)"
-    return counts.get("error") or counts.get("failure") or "failed"
+    return counts.get("failure") or counts.get("error") or "failed"  # a failure names every discovery reason
 
 
 def format_health_line(row: dict) -> str:
