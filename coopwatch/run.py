@@ -5,6 +5,7 @@ This is the layer that joins ``ingest`` and ``search``; the CLI and the Airflow 
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
 import time
@@ -15,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from coopwatch.explain import discovery_problem
-from ingest.archive import latest_responses
+from ingest.archive import latest_response_refs, read_response
 from ingest.extract import ExtractionError
 from ingest.fetch.errors import failure_kind
 from ingest.models import Document
@@ -312,28 +313,42 @@ def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:
 
 
 def reprocess(settings: Settings, source_name: str | None = None, progress=None) -> dict:
-    """Re-extract, re-structure and re-index every archived article without fetching again."""
-    counts: Counter[str] = Counter()
-    docs: list[Document] = []
-    language_hints = {s.name: s.language for s in load_sources(settings.sources, enabled_only=False)} \
+    """Re-extract, re-structure and re-index every archived article without fetching again.
+
+    Streams: only the newest record's location per URL is held, bodies are read ``INDEX_BATCH`` at a time
+    and extracted on the bounded extraction worker, so memory does not grow with the archive.
+    """
+    hints = {s.name: s.language for s in load_sources(settings.sources, enabled_only=False)} \
         if Path(settings.sources).exists() else {}
-    with make_worker(settings) as worker:  # bounded per page in time and memory, as in a crawl
-        for url, response in latest_responses(settings.archive_dir, source_name).items():
-            try:
-                html = _decode_archived(response.body, response.headers)
-                article = worker.extract(html, url, response.source, language_hints.get(response.source),
-                                         response.date)
-            except ExtractionError:
-                counts["no_article"] += 1
-                continue
-            docs.append(to_document(article, worker))
-            if progress:
-                progress(url, "reprocessed")
-    with open_backend(settings.store) as backend:
-        assign_events(backend, docs)  # reports keep their event ids (coopwatch/grouping.py)
-        stats = backend.upsert(docs)
-    return {"archived": len(docs) + counts["no_article"], "no_article": counts["no_article"], "new": stats.new,
-            "updated": stats.updated, "unchanged": stats.unchanged, "failed": stats.failed}
+    refs = sorted(latest_response_refs(settings.archive_dir, source_name).items(), key=lambda item: item[1])
+    counts: Counter[str] = Counter()
+    totals = UpsertStats()
+    with open_backend(settings.store) as backend, make_worker(settings) as worker:  # bounded per page, as in a crawl
+        for start in range(0, len(refs), INDEX_BATCH):
+            docs = _reprocess_batch(refs[start:start + INDEX_BATCH], hints, worker, counts, progress)
+            assign_events(backend, docs)  # reports keep their event ids (coopwatch/grouping.py)
+            totals.add(backend.upsert(docs))
+            del docs
+            gc.collect()  # hand back the batch and the interpreter's free lists before reading the next
+    return {"archived": len(refs), "no_article": counts["no_article"], "new": totals.new,
+            "updated": totals.updated, "unchanged": totals.unchanged, "failed": totals.failed}
+
+
+def _reprocess_batch(refs, hints: dict, worker, counts: Counter, progress) -> list[Document]:
+    """Extract and structure one batch of archived pages on the extraction worker; return their documents."""
+    docs = []
+    for url, ref in refs:
+        response = read_response(*ref)
+        try:
+            html = _decode_archived(response.body, response.headers)
+            article = worker.extract(html, url, response.source, hints.get(response.source), response.date)
+        except ExtractionError:
+            counts["no_article"] += 1
+            continue
+        docs.append(to_document(article, worker))
+        if progress:
+            progress(url, "reprocessed")
+    return docs
 
 
 def _decode_archived(body: bytes, headers: dict[str, str]) -> str:

@@ -103,7 +103,7 @@ def discover_stage(source_name: str, settings: Settings, workdir: str | Path, ma
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     failures: Counter[str] = Counter()
-    with WarcArchive(settings.archive_dir, source.name) as archive:
+    with WarcArchive(settings.archive_dir, source.name, level=settings.warc_gzip_level) as archive:
         try:
             urls = discover_urls(source, fetcher, archive, failures)
         finally:
@@ -203,7 +203,7 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     worker = worker or make_worker(settings)
-    with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
+    with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name, level=settings.warc_gzip_level) as archive:
         batch = Batch(source, state, archive, store_identity(settings.store), conditional, progress)
         try:
             batch.run(urls, fetcher, worker)
