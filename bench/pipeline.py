@@ -236,7 +236,7 @@ def main() -> None:
     pipeline, alone = n / first_s, n_alone / alone_s
     rows = [
         ("pages served (article pages)", f"{n}"),
-        ("whole pipeline, first crawl (one extraction worker)", f"{pipeline:.1f} pages/s ({first_s:.1f} s)"),
+        (f"whole pipeline, first crawl ({settings.cpu_workers} extraction workers)", f"{pipeline:.1f} pages/s ({first_s:.1f} s)"),
         ("trafilatura alone, same pages, one core", f"{alone:.1f} pages/s ({alone_s:.1f} s)"),
         ("ratio: pipeline / trafilatura alone (target >= 0.8)", f"{pipeline / alone:.2f}"),
         ("first crawl: new / failed", f"{first.new} / {first.failed} {first.failures}"),
