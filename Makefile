@@ -56,6 +56,7 @@ airflow-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m coopwatch.airflow_local stop; else echo "nothing to stop (no .venv)"; fi
 
 bench: venv-test
+	$(BIN)/python bench/crawl_hosts.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/eval_extract.py
 	$(BIN)/python bench/eval_structure.py

@@ -1,13 +1,17 @@
-"""Indexing throughput and search latency: the embedded SQLite store against Elasticsearch.
+"""Indexing throughput, search latency and peak memory: the embedded SQLite store against Elasticsearch.
 
-Generates reproducible English and Chinese event reports (about 70 % English), indexes 10,000 and 50,000
-of them into a fresh SQLite file and into a fresh Elasticsearch index, then times a mix of text, filtered
-and faceted queries on each.
+Generates reproducible English and Chinese event reports (about 70 % English), a batch at a time, and
+indexes 10,000 and 100,000 of them into a fresh SQLite file and into a fresh Elasticsearch index (the
+same documents for both), runs the store's maintenance optimisation, then times a mix of text, filtered
+and faceted (every facet and the histogram) queries: one untimed round, then ``--rounds`` timed ones.
+Each (size, backend) runs in its own process, so its peak memory (maximum resident set size: Python,
+SQLite's page cache, the facet bitmaps) is its own.
 
-    .venv/bin/python bench/index.py [--sizes 10000,50000] [--es-url http://127.0.0.1:9201] [--rounds 3]
+    .venv/bin/python bench/index.py [--sizes 10000,100000] [--es-url http://127.0.0.1:9201] [--rounds 5]
 
 The Elasticsearch half needs a node (--es-url, else COOPWATCH_TEST_ES; `scripts/es.sh start && scripts/es.sh
-wait` starts one); without one it is left out and the table says so. Prints a table and writes
+wait` starts one); without one it is left out and the table says so. Latencies are wall-clock times on
+this machine; the load average at the start and end is printed with them. Prints a table and writes
 bench/results/index.json.
 """
 
@@ -17,12 +21,14 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +58,14 @@ TOPICS = ["finance", "innovation", "trade", "climate", "金融", "科技"]
 SOURCES = [f"thinktank-{c}" for c in "abcdefgh"]
 
 
-def generate_documents(count: int, seed: int = 7) -> list[Document]:
-    """Return ``count`` reproducible documents, about 70 % English and 60 % event reports."""
+BATCH = 1000  # documents generated and indexed at a time
+
+
+def generate_batches(count: int, seed: int = 7, batch: int = BATCH) -> Iterator[list[Document]]:
+    """Yield ``count`` reproducible documents a batch at a time, about 70 % English and 60 % event reports."""
     rng = random.Random(seed)
-    return [generate_document(rng, n) for n in range(count)]
+    for start in range(0, count, batch):
+        yield [generate_document(rng, n) for n in range(start, min(count, start + batch))]
 
 
 def generate_document(rng: random.Random, n: int) -> Document:
@@ -105,34 +115,37 @@ def query_mix() -> dict[str, list[Query]]:
     return {"text": text, "filtered": filtered, "faceted": faceted}
 
 
-def time_indexing(backend: SearchBackend, docs: list[Document]) -> dict[str, Any]:
-    """Upsert all documents (and refresh, when the backend needs it); return docs/s and the stats."""
+def time_indexing(backend: SearchBackend, size: int) -> dict[str, Any]:
+    """Upsert the generated documents batch by batch, then optimise as maintenance does; return the timings."""
     start = time.perf_counter()
-    stats = backend.upsert(docs)
+    new = failed = 0
+    for batch in generate_batches(size):
+        stats = backend.upsert(batch)
+        new, failed = new + stats.new, failed + stats.failed
     getattr(backend, "refresh", lambda: None)()
     seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2), "docs_per_s": round(len(docs) / seconds, 1), "new": stats.new,
-            "failed": stats.failed, "count": backend.count()}
+    start = time.perf_counter()
+    backend.optimize()
+    optimize_s = time.perf_counter() - start
+    return {"seconds": round(seconds, 2), "docs_per_s": round(size / seconds, 1), "new": new, "failed": failed,
+            "count": backend.count(), "optimize_s": round(optimize_s, 2)}
 
 
 def time_queries(backend: SearchBackend, rounds: int) -> dict[str, dict[str, float]]:
-    """Run the query mix ``rounds`` times after one warm-up; return median and p95 milliseconds per kind."""
+    """Run the query mix once untimed, then ``rounds`` times; return p50 and p95 milliseconds per kind."""
     mix = query_mix()
     for queries in mix.values():
         for query in queries:
             backend.search(query)
-    out = {}
-    samples_all: list[float] = []
-    for kind, queries in mix.items():
-        samples = []
-        for _ in range(rounds):
+    samples: dict[str, list[float]] = {kind: [] for kind in mix}
+    for _ in range(rounds):
+        for kind, queries in mix.items():
             for query in queries:
                 start = time.perf_counter()
                 backend.search(query)
-                samples.append((time.perf_counter() - start) * 1000)
-        samples_all += samples
-        out[kind] = summarise(samples)
-    out["all"] = summarise(samples_all)
+                samples[kind].append((time.perf_counter() - start) * 1000)
+    out = {kind: summarise(values) for kind, values in samples.items()}
+    out["all"] = summarise([v for values in samples.values() for v in values])
     return out
 
 
@@ -140,7 +153,7 @@ def summarise(samples: list[float]) -> dict[str, float]:
     """Return the median and 95th percentile of latency samples (ms)."""
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"median_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2), "n": len(ordered)}
+    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2), "n": len(ordered)}
 
 
 def open_sqlite(workdir: str, size: int) -> SearchBackend:
@@ -159,16 +172,27 @@ def open_elasticsearch(url: str, workdir: str) -> SearchBackend:
                                 deadletter_path=os.path.join(workdir, "deadletter.sqlite"))
 
 
-def run_backend(name: str, opener: Callable[[], SearchBackend], docs: list[Document], rounds: int) -> dict[str, Any]:
-    """Index the documents into a fresh backend, time the query mix, clean up."""
-    backend = opener()
+def run_one(backend_name: str, size: int, rounds: int, es_url: str | None, workdir: str) -> dict[str, Any]:
+    """Index ``size`` documents into a fresh backend, time the query mix, clean up (runs in a child process)."""
+    backend = open_sqlite(workdir, size) if backend_name == "sqlite" else open_elasticsearch(es_url, workdir)
     try:
-        result = {"backend": name, "documents": len(docs), "indexing": time_indexing(backend, docs)}
+        result = {"backend": backend_name, "documents": size, "indexing": time_indexing(backend, size)}
         result["search"] = time_queries(backend, rounds)
-        return result
     finally:
         getattr(backend, "drop", lambda: None)()
         backend.close()
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return result
+
+
+def run_in_child(backend_name: str, size: int, args: argparse.Namespace, workdir: str) -> dict[str, Any]:
+    """Run one (backend, size) in a fresh process and return what it measured."""
+    command = [sys.executable, __file__, "--child", backend_name, "--sizes", str(size), "--rounds", str(args.rounds),
+               "--workdir", workdir] + (["--es-url", args.es_url] if args.es_url else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{backend_name} at {size} documents failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def node_is_up(url: str | None) -> bool:
@@ -186,14 +210,15 @@ def node_is_up(url: str | None) -> bool:
 def print_table(results: list[dict[str, Any]], notes: list[str]) -> None:
     """Print the results as one table."""
     table = Table(title="coopwatch index benchmark: SQLite FTS5 vs Elasticsearch")
-    for column in ("backend", "docs", "index docs/s", "index s", "text med/p95 ms", "filtered med/p95 ms",
-                   "faceted med/p95 ms", "all med/p95 ms"):
+    for column in ("backend", "docs", "index docs/s", "index s", "optimize s", "text p50/p95 ms",
+                   "filtered p50/p95 ms", "faceted p50/p95 ms", "all p50/p95 ms", "peak RSS MB"):
         table.add_column(column, justify="right" if column != "backend" else "left")
     for r in results:
         s = r["search"]
-        cell = lambda kind: f"{s[kind]['median_ms']:.1f} / {s[kind]['p95_ms']:.1f}"  # noqa: E731
+        cell = lambda kind: f"{s[kind]['p50_ms']:.1f} / {s[kind]['p95_ms']:.1f}"  # noqa: E731
         table.add_row(r["backend"], f"{r['documents']:,}", f"{r['indexing']['docs_per_s']:,.0f}",
-                      f"{r['indexing']['seconds']:.1f}", cell("text"), cell("filtered"), cell("faceted"), cell("all"))
+                      f"{r['indexing']['seconds']:.1f}", f"{r['indexing'].get('optimize_s', 0):.1f}", cell("text"),
+                      cell("filtered"), cell("faceted"), cell("all"), f"{r['peak_rss_mb']:.0f}")
     console = Console(width=150)
     console.print(table)
     for note in notes:
@@ -202,32 +227,38 @@ def print_table(results: list[dict[str, Any]], notes: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,50000", help="comma-separated corpus sizes")
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes")
     parser.add_argument("--es-url", default=os.environ.get("COOPWATCH_TEST_ES"), help="Elasticsearch node URL")
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the query mix")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of the query mix")
     parser.add_argument("--backends", default="sqlite,elasticsearch", help="which backends to run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "index.json"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # run one backend in this process, print JSON
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.child:
+        print(json.dumps(run_one(args.child, sizes[0], args.rounds, args.es_url, args.workdir)))
+        return 0
     wanted = set(args.backends.split(","))
     notes: list[str] = []
     es_ok = "elasticsearch" in wanted and node_is_up(args.es_url)
     if "elasticsearch" in wanted and not es_ok:
         where = args.es_url or "(set --es-url or COOPWATCH_TEST_ES)"
         notes.append(f"Elasticsearch left out: no healthy node at {where}")
+    load_before = os.getloadavg()
     results = []
     with tempfile.TemporaryDirectory(prefix="coopwatch-bench-") as workdir:
         for size in sizes:
-            docs = generate_documents(size)
-            if "sqlite" in wanted:
-                results.append(run_backend("sqlite", lambda s=size: open_sqlite(workdir, s), docs, args.rounds))
-            if es_ok:
-                results.append(run_backend("elasticsearch", lambda: open_elasticsearch(args.es_url, workdir),
-                                           docs, args.rounds))
+            for name in [b for b in ("sqlite", "elasticsearch") if b in wanted and (b == "sqlite" or es_ok)]:
+                results.append(run_in_child(name, size, args, workdir))
+    load_after = os.getloadavg()
+    notes.append(f"load average (1 min) {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end, "
+                 f"on {os.cpu_count()} CPUs; latencies are wall-clock")
     print_table(results, notes)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"cpus": os.cpu_count(), "rounds": args.rounds, "es_url": args.es_url if es_ok else None, "notes": notes}
+    meta = {"cpus": os.cpu_count(), "rounds": args.rounds, "es_url": args.es_url if es_ok else None, "notes": notes,
+            "load_average": {"start": load_before, "end": load_after}}
     report = json.dumps({"meta": meta, "results": results}, indent=2, ensure_ascii=False)
     out.write_text(report + "\n", encoding="utf-8")
     print(f"wrote {out}")

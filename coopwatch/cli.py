@@ -247,23 +247,23 @@ def main(argv: list[str] | None = None) -> int:
 # ------------------------------------------------------------------ commands
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from coopwatch.run import run_crawl
+    from coopwatch.run import CrawlEvents, run_crawl
 
     settings = load_settings(args)
     with _crawl_progress() as progress:
-        task = {"id": None}
+        tasks: dict[str, object] = {}  # one progress line per source (several are crawled at once)
 
         def on_source(source):
-            task["id"] = progress.add_task(source.name, total=None)
+            tasks[source.name] = progress.add_task(inline(source.name), total=None)
 
-        def on_discovered(count):
-            progress.update(task["id"], total=count)
+        def on_discovered(name, count):
+            progress.update(tasks[name], total=count)
 
-        def on_url(url, outcome):
-            progress.advance(task["id"])
+        def on_url(name, url, outcome):
+            progress.advance(tasks[name])
 
-        summaries = run_crawl(settings, args.source_names, args.max_pages, progress=on_url,
-                              on_discovered=on_discovered, on_source=on_source, refetch=args.refetch)
+        events = CrawlEvents(source_started=on_source, discovered=on_discovered, page_done=on_url)
+        summaries = run_crawl(settings, args.source_names, args.max_pages, events=events, refetch=args.refetch)
     if args.json:
         print(json.dumps([asdict(s) for s in summaries], indent=2, ensure_ascii=False))
     else:

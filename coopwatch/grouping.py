@@ -31,12 +31,16 @@ def assign_events(backend, docs: list[Document]) -> GroupingOutcome | None:
 
 
 def group_stored(backend, progress: Callable[[int], None] | None = None) -> GroupingOutcome:
-    """Group the stored event reports that have no event id yet, in publication order; store their ids."""
+    """Group the stored event reports that have no event id yet, in publication order; store their ids.
+
+    Only the order (publication date, URL, id) of the pending reports is held; each batch is read again by
+    id, so memory does not grow with the store.
+    """
     total = GroupingOutcome()
-    pending = sorted((d for d in backend.iter_documents() if is_groupable(d) and not d.event_id),
-                     key=lambda d: (d.published or "9999", d.url))
+    pending = sorted((d.published or "9999", d.url, d.id) for d in backend.iter_documents()
+                     if is_groupable(d) and not d.event_id)
     for start in range(0, len(pending), GROUP_BATCH):
-        batch = pending[start:start + GROUP_BATCH]
+        batch = [doc for *_, doc_id in pending[start:start + GROUP_BATCH] if (doc := backend.get(doc_id))]
         outcome = assign_events(backend, batch)
         backend.upsert([d for d in batch if d.event_id])
         _add(total, outcome)

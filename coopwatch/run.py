@@ -5,19 +5,24 @@ This is the layer that joins ``ingest`` and ``search``; the CLI and the Airflow 
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
 from coopwatch.explain import discovery_problem
-from ingest.archive import latest_responses
+from ingest.archive import latest_response_refs, read_response
 from ingest.extract import ExtractionError
 from ingest.fetch.errors import failure_kind
+from ingest.hostpool import HostPool
 from ingest.models import Document
 from ingest.pipeline import (
     discover_stage,
@@ -37,6 +42,8 @@ from search import open_backend
 from search.base import SearchBackend, UpsertStats
 
 INDEX_BATCH = 200
+SOURCES_AT_ONCE = 32  # sources whose stages run side by side (their fetching shares crawl_workers threads)
+INDEX_LOCK = threading.Lock()  # one index batch at a time in this process
 
 
 @dataclass
@@ -114,13 +121,17 @@ class SourceSummary:
 
 
 def run_failure(summary: SourceSummary) -> str | None:
-    """Return why a run that raised nothing still failed (nothing fetched, because of failures), or None."""
-    if summary.error:
-        return None
+    """Return why a run that raised nothing still failed (nothing fetched, because of failures), or None.
+
+    A discovery that found nothing because every start page failed is such a failure even though the run
+    also stops with an error (``discovery_problem``), so the run record keeps the reasons either way.
+    """
     if summary.discovered == 0 and summary.discovery_failures:
         reasons = "; ".join(f"{reason} ({n})" if n > 1 else reason
                             for reason, n in sorted(summary.discovery_failures.items(), key=lambda kv: -kv[1])[:3])
         return f"no article URL found: every failure was in discovery: {reasons}"
+    if summary.error:
+        return None
     if summary.discovered and summary.fetched + summary.not_modified == 0 and summary.failed:
         kinds = ", ".join(f"{summary.failure_examples.get(kind, kind)} ({n})" for kind, n in
                           sorted(summary.failures.items(), key=lambda kv: -kv[1])[:3])
@@ -169,16 +180,17 @@ def _commit_validators(state_path: str | None, store: str, docs: list[Document],
 def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: int | None = None,
                  progress: Callable[[str, str], None] | None = None,
                  on_discovered: Callable[[int], None] | None = None, refetch: bool = False,
-                 worker=None) -> SourceSummary:
+                 worker=None, hosts: HostPool | None = None) -> SourceSummary:
     """Run discover -> fetch+extract -> structure -> index for one source and record the run.
 
-    ``worker`` is the extraction worker to use (one is started, and stopped after, when none is given).
+    ``worker`` is the extraction pool to use (the process's shared one when none is given); ``hosts`` the
+    run's fetching threads, shared with the other sources (the batch's own threads when none is given).
     """
     summary = SourceSummary(source.name)
     with CrawlState(settings.state_path) as state:
         run_id = state.start_run(source.name)
     try:
-        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch, worker)
+        _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch, worker, hosts)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         summary.error = f"{type(exc).__name__}: {exc}"
     summary.conclude()
@@ -188,13 +200,14 @@ def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: i
 
 
 def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
-                max_pages: int | None, progress, on_discovered, refetch: bool = False, worker=None) -> None:
+                max_pages: int | None, progress, on_discovered, refetch: bool = False, worker=None,
+                hosts: HostPool | None = None) -> None:
     own = worker is None
     worker = worker or make_worker(settings)  # starts loading the extractor now, while discovery fetches
     fetcher = make_fetcher(source_settings(settings, source))  # one robots.txt cache for the whole run
     try:
         _run_stages(summary, source, settings, workdir, max_pages, progress, on_discovered, fetcher, refetch,
-                    worker)
+                    worker, hosts)
     finally:
         fetcher.close()
         if own:
@@ -202,7 +215,8 @@ def _crawl_into(summary: SourceSummary, source: Source, settings: Settings, work
 
 
 def _run_stages(summary: SourceSummary, source: Source, settings: Settings, workdir: Path,
-                max_pages: int | None, progress, on_discovered, fetcher, refetch: bool, worker) -> None:
+                max_pages: int | None, progress, on_discovered, fetcher, refetch: bool, worker,
+                hosts: HostPool | None = None) -> None:
     found = discover_stage(source.name, settings, workdir, max_pages=max_pages, fetcher=fetcher)
     summary.add_discovered(found["count"], found["discovery_failures"])
     summary.failure = discovery_problem(found["count"], found["discovery_failures"])
@@ -212,33 +226,91 @@ def _run_stages(summary: SourceSummary, source: Source, settings: Settings, work
         on_discovered(found["count"])
     for start, end in found["batches"]:  # index batch by batch: a crash loses at most one batch of work
         fetched = fetch_stage(source.name, found["path"], settings, workdir, start, end, progress=progress,
-                              fetcher=fetcher, conditional=not refetch, worker=worker)
+                              fetcher=fetcher, conditional=not refetch, worker=worker, hosts=hosts)
         summary.add_fetched(fetched)
         structured = structure_stage(fetched["path"], worker=worker)
         summary.add_structured(structured)
-        summary.add_indexed(index_stage([structured["path"]], settings.store, settings.state_path))
+        with INDEX_LOCK:  # sources crawled at once index one batch at a time (event grouping sees every report)
+            summary.add_indexed(index_stage([structured["path"]], settings.store, settings.state_path))
+
+
+@dataclass
+class CrawlEvents:
+    """Optional callbacks of a crawl, each called under one lock (several sources are crawled at once)."""
+
+    source_started: Callable[[Source], None] | None = None
+    discovered: Callable[[str, int], None] | None = None  # (source, URLs found)
+    page_done: Callable[[str, str, str], None] | None = None  # (source, url, fetched/not_modified/failed)
+    source_finished: Callable[[SourceSummary], None] | None = None
 
 
 def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pages: int | None = None,
-              progress=None, on_discovered=None, on_source=None, refetch: bool = False) -> list[SourceSummary]:
-    """Crawl the configured sources (all enabled, or the named ones) into the store.
+              progress=None, on_discovered=None, on_source=None, refetch: bool = False,
+              events: CrawlEvents | None = None) -> list[SourceSummary]:
+    """Crawl the configured sources (all enabled, or the named ones) into the store, sources and hosts at once.
 
-    ``refetch`` sends no conditional requests (use it after restoring or wiping a store).
+    Up to ``SOURCES_AT_ONCE`` sources run their stages side by side; their pages are fetched on one pool
+    of ``crawl_workers`` threads (one request in flight per host, the fetcher's throttle keeps the
+    delays) and extracted on the shared pool of ``cpu_workers`` bounded worker processes. ``progress``,
+    ``on_discovered`` and ``on_source`` are the one-source-at-a-time callbacks of old; ``events`` names
+    the source in each. ``refetch`` sends no conditional requests (use it after restoring or wiping a store).
     """
     sources = select_sources(settings, source_names)
     workdir = work_root(settings) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    summaries = []
-    worker = make_worker(settings)  # one extraction worker for every source of the run
+    events = _with_old_callbacks(events or CrawlEvents(), progress, on_discovered, on_source)
+    with CrawlState(settings.state_path):
+        pass  # create or upgrade the crawl state once, before the sources open it at once
+    worker = make_worker(settings)  # the extraction pool for every source of the run
+    hosts = HostPool(settings.crawl_workers, name="crawl")
+    each = ThreadPoolExecutor(max(1, min(len(sources), SOURCES_AT_ONCE)), thread_name_prefix="source")
     try:
-        for source in sources:
-            if on_source:
-                on_source(source)
-            summaries.append(crawl_source(source, settings, workdir, max_pages, progress, on_discovered, refetch,
-                                          worker))
+        futures = [each.submit(_crawl_one, source, settings, workdir, max_pages, refetch, worker, hosts, events)
+                   for source in sources]
+        return [future.result() for future in futures]
+    except BaseException:
+        hosts.cancel()  # interrupted: queued pages are dropped, their sources finish what is under way
+        raise
     finally:
+        each.shutdown(wait=True, cancel_futures=True)
+        hosts.close()
         worker.close()
         shutil.rmtree(workdir, ignore_errors=True)
-    return summaries
+
+
+def _crawl_one(source: Source, settings: Settings, workdir: Path, max_pages: int | None, refetch: bool, worker,
+               hosts: HostPool, events: CrawlEvents) -> SourceSummary:
+    """Crawl one source of a run, reporting to the run's callbacks with the source's name."""
+    name = source.name
+    if events.source_started:
+        events.source_started(source)
+    progress = partial(events.page_done, name) if events.page_done else None
+    on_discovered = partial(events.discovered, name) if events.discovered else None
+    summary = crawl_source(source, settings, workdir, max_pages, progress, on_discovered, refetch, worker, hosts)
+    if events.source_finished:
+        events.source_finished(summary)
+    return summary
+
+
+def _with_old_callbacks(events: CrawlEvents, progress, on_discovered, on_source) -> CrawlEvents:
+    """Return events that also call the source-less callbacks, every callback under one lock."""
+    lock = threading.Lock()
+
+    def both(new, old, drop_source: bool):
+        if new is None and old is None:
+            return None
+
+        def call(*args):
+            with lock:
+                if new is not None:
+                    new(*args)
+                if old is not None:
+                    old(*(args[1:] if drop_source else args))
+        return call
+
+    return CrawlEvents(source_started=both(events.source_started, on_source, False),
+                       discovered=both(events.discovered, on_discovered, True),
+                       page_done=both(events.page_done, progress, True),
+                       source_finished=both(events.source_finished, None, False))
 
 
 def work_root(settings: Settings) -> Path:
@@ -308,28 +380,42 @@ def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:
 
 
 def reprocess(settings: Settings, source_name: str | None = None, progress=None) -> dict:
-    """Re-extract, re-structure and re-index every archived article without fetching again."""
-    counts: Counter[str] = Counter()
-    docs: list[Document] = []
-    language_hints = {s.name: s.language for s in load_sources(settings.sources, enabled_only=False)} \
+    """Re-extract, re-structure and re-index every archived article without fetching again.
+
+    Streams: only the newest record's location per URL is held, bodies are read ``INDEX_BATCH`` at a time
+    and extracted on the bounded extraction worker, so memory does not grow with the archive.
+    """
+    hints = {s.name: s.language for s in load_sources(settings.sources, enabled_only=False)} \
         if Path(settings.sources).exists() else {}
-    with make_worker(settings) as worker:  # bounded per page in time and memory, as in a crawl
-        for url, response in latest_responses(settings.archive_dir, source_name).items():
-            try:
-                html = _decode_archived(response.body, response.headers)
-                article = worker.extract(html, url, response.source, language_hints.get(response.source),
-                                         response.date)
-            except ExtractionError:
-                counts["no_article"] += 1
-                continue
-            docs.append(to_document(article, worker))
-            if progress:
-                progress(url, "reprocessed")
-    with open_backend(settings.store) as backend:
-        assign_events(backend, docs)  # reports keep their event ids (coopwatch/grouping.py)
-        stats = backend.upsert(docs)
-    return {"archived": len(docs) + counts["no_article"], "no_article": counts["no_article"], "new": stats.new,
-            "updated": stats.updated, "unchanged": stats.unchanged, "failed": stats.failed}
+    refs = sorted(latest_response_refs(settings.archive_dir, source_name).items(), key=lambda item: item[1])
+    counts: Counter[str] = Counter()
+    totals = UpsertStats()
+    with open_backend(settings.store) as backend, make_worker(settings) as worker:  # bounded per page, as in a crawl
+        for start in range(0, len(refs), INDEX_BATCH):
+            docs = _reprocess_batch(refs[start:start + INDEX_BATCH], hints, worker, counts, progress)
+            assign_events(backend, docs)  # reports keep their event ids (coopwatch/grouping.py)
+            totals.add(backend.upsert(docs))
+            del docs
+            gc.collect()  # hand back the batch and the interpreter's free lists before reading the next
+    return {"archived": len(refs), "no_article": counts["no_article"], "new": totals.new,
+            "updated": totals.updated, "unchanged": totals.unchanged, "failed": totals.failed}
+
+
+def _reprocess_batch(refs, hints: dict, worker, counts: Counter, progress) -> list[Document]:
+    """Extract and structure one batch of archived pages on the extraction worker; return their documents."""
+    docs = []
+    for url, ref in refs:
+        response = read_response(*ref)
+        try:
+            html = _decode_archived(response.body, response.headers)
+            article = worker.extract(html, url, response.source, hints.get(response.source), response.date)
+        except ExtractionError:
+            counts["no_article"] += 1
+            continue
+        docs.append(to_document(article, worker))
+        if progress:
+            progress(url, "reprocessed")
+    return docs
 
 
 def _decode_archived(body: bytes, headers: dict[str, str]) -> str:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,14 +27,16 @@ from ingest.discover.urls import dedupe
 from ingest.extract import ExtractionError
 from ingest.fetch.body import GZIP_TYPES
 from ingest.fetch.errors import failure_kind
+from ingest.hostpool import HostPool
 from ingest.models import Article, Document, EventReport, Page
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
-from ingest.state import CrawlState, store_identity
+from ingest.state import CrawlState, SharedState, store_identity
 
 if TYPE_CHECKING:
     from ingest.fetch import Fetcher
     from ingest.worker import PageWorker, PendingArticle
+    from ingest.workerpool import PendingJob, WorkerPool
 
 BATCH_SIZE = 50
 FAILED_URLS_KEPT = 20  # failed pages a fetch batch reports by URL (all of them are in the crawl state)
@@ -54,11 +58,12 @@ def source_settings(settings: Settings, source: Source) -> Settings:
     return settings.model_copy(update=overrides)
 
 
-def make_worker(settings: Settings) -> PageWorker:
-    """Return the extraction worker (a child process, bounded per page in time and memory) with these settings."""
-    from ingest.worker import shared_worker
+def make_worker(settings: Settings) -> WorkerPool:
+    """Return the extraction workers (``cpu_workers`` child processes, each bounded per page in time and
+    memory) with these settings: the process's shared pool."""
+    from ingest.workerpool import shared_pool
 
-    return shared_worker(settings.extract_timeout, settings.extract_memory_mb)
+    return shared_pool(settings.cpu_workers, settings.extract_timeout, settings.extract_memory_mb)
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -103,7 +108,7 @@ def discover_stage(source_name: str, settings: Settings, workdir: str | Path, ma
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     failures: Counter[str] = Counter()
-    with WarcArchive(settings.archive_dir, source.name) as archive:
+    with WarcArchive(settings.archive_dir, source.name, level=settings.warc_gzip_level) as archive:
         try:
             urls = discover_urls(source, fetcher, archive, failures)
         finally:
@@ -189,24 +194,26 @@ def _discover_sitemaps(sitemaps: list[str], fetcher, archive, failures) -> list[
 
 def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, workdir: str | Path,
                 start: int = 0, end: int | None = None, progress: Progress | None = None,
-                fetcher: Fetcher | None = None, conditional: bool = True, worker: PageWorker | None = None) -> dict:
+                fetcher: Fetcher | None = None, conditional: bool = True, worker: WorkerPool | None = None,
+                hosts: HostPool | None = None) -> dict:
     """Fetch and extract one batch of URLs; write ``articles-<start>.jsonl``; return path and counts.
 
-    A URL whose copy in this store is current costs one conditional request (``conditional=False``
-    fetches everything in full). Every failure is recorded in the crawl state with its reason and
-    the batch goes on. Extraction runs in ``worker`` (the process's shared one when none is given),
-    bounded per page in time and memory (``extract: timeout`` / ``too large``), while the next page is
-    fetched.
+    URLs on different hosts are fetched at once (on ``hosts``, else on ``settings.crawl_workers``
+    threads of the batch's own), one request at a time per host. A URL whose copy in this store is
+    current costs one conditional request (``conditional=False`` fetches everything in full). Every
+    failure is recorded in the crawl state with its reason and the batch goes on. Extraction runs on
+    ``worker`` (the process's shared pool when none is given), bounded per page in time and memory
+    (``extract: timeout`` / ``too large``), while other pages are fetched.
     """
     source = get_source(settings, source_name)
     urls = [row["url"] for row in read_jsonl(urls_path)][start:end]
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     worker = worker or make_worker(settings)
-    with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
-        batch = Batch(source, state, archive, store_identity(settings.store), conditional, progress)
+    with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name, level=settings.warc_gzip_level) as archive:
+        batch = Batch(source, SharedState(state), archive, store_identity(settings.store), conditional, progress)
         try:
-            batch.run(urls, fetcher, worker)
+            batch.run(urls, fetcher, worker, hosts or settings.crawl_workers)
         finally:
             if own:
                 fetcher.close()
@@ -225,15 +232,15 @@ class Fetched:
     url: str
     page: Page
     body_hash: str
-    pending: PendingArticle | None = None
+    pending: PendingArticle | PendingJob | None = None
 
 
 @dataclass
 class Batch:
-    """One fetch_stage batch: fetch each URL, extract the previous page meanwhile, record every outcome."""
+    """One fetch_stage batch: fetch the URLs (hosts at once), extract pages meanwhile, record every outcome."""
 
     source: Source
-    state: CrawlState
+    state: CrawlState | SharedState
     archive: WarcArchive
     store: str
     conditional: bool
@@ -243,24 +250,49 @@ class Batch:
     reasons: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     failed_urls: list[list[str]] = field(default_factory=list)  # [url, reason] of the first FAILED_URLS_KEPT failures
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stopped: bool = False
 
-    def run(self, urls: list[str], fetcher, worker: PageWorker) -> None:
-        """Fetch the URLs one by one; each page is extracted while the next one is fetched."""
-        waiting: Fetched | None = None
+    def run(self, urls: list[str], fetcher, worker: WorkerPool, hosts: HostPool | int) -> None:
+        """Fetch the URLs, hosts at once and one at a time per host (on the ``hosts`` pool, or on that many
+        threads of the batch's own); pages are extracted while others are fetched; extraction outcomes are
+        recorded in the URLs' order."""
+        from ingest.fetch.fetcher import host_key
+
+        waiting: dict[int, Fetched] = {}
+        remaining = Countdown(len(urls))
+
+        def fetch_and_submit(position: int, url: str) -> None:
+            try:
+                if self._stopped:
+                    return
+                fetched = self.fetch(url, fetcher)
+                if fetched is not None:
+                    waiting[position] = self.submit(fetched, worker)
+            except Exception as exc:  # noqa: BLE001 - one bad page never stops the batch
+                self.done(url, "failed", f"internal: {type(exc).__name__}: {exc}")
+            finally:
+                remaining.count_down()
+
+        own = not isinstance(hosts, HostPool)
+        pool = HostPool(max(1, min(hosts, len({host_key(u) for u in urls})))) if own else hosts
         try:
-            for url in urls:
-                fetched = self.fetch(url, fetcher)  # meanwhile the worker extracts the page before
-                if waiting is not None:
-                    self.extracted(waiting)
-                waiting = self.submit(fetched, worker) if fetched else None
-            if waiting is not None:
-                self.extracted(waiting)
-                waiting = None
+            for position, url in enumerate(urls):
+                if not pool.submit(host_key(url), fetch_and_submit, position, url,
+                                   ready_at=partial(fetcher.free_at, url)):
+                    remaining.count_down()  # the run is stopping: this URL is left for the next run
+            remaining.wait(until=lambda: pool.cancelled)
+            for position in sorted(waiting):
+                self.extracted(waiting.pop(position))
         finally:
-            if waiting is not None:  # interrupted: stop the extraction, the page is fetched again next run
-                waiting.pending.abandon()
+            self._stopped = True  # interrupted: URLs not yet fetched are left for the next run
+            if own:
+                pool.cancel()
+                pool.close()
+            for fetched in list(waiting.values()):  # stop the extractions; these pages are fetched again next run
+                fetched.pending.abandon()
 
-    def submit(self, fetched: Fetched, worker: PageWorker) -> Fetched:
+    def submit(self, fetched: Fetched, worker: WorkerPool) -> Fetched:
         """Start extracting a fetched page; return it with the extraction under way."""
         page = fetched.page
         fetched.pending = worker.submit_extract(page.text or "", fetched.url, self.source.name, self.source.language,
@@ -300,16 +332,37 @@ class Batch:
         self.done(url, "fetched")
 
     def done(self, url: str, outcome: str, reason: str | None = None) -> None:
-        """Count an outcome (and its reason) and report progress."""
-        self.counts[outcome] += 1
-        if reason:
-            kind = failure_kind(reason)
-            self.reasons[kind] += 1
-            self.examples.setdefault(kind, reason)
-            if len(self.failed_urls) < FAILED_URLS_KEPT:
-                self.failed_urls.append([url, reason])
-        if self.progress:
-            self.progress(url, outcome)
+        """Count an outcome (and its reason) and report progress (fetching threads call this at once)."""
+        with self._lock:
+            self.counts[outcome] += 1
+            if reason:
+                kind = failure_kind(reason)
+                self.reasons[kind] += 1
+                self.examples.setdefault(kind, reason)
+                if len(self.failed_urls) < FAILED_URLS_KEPT:
+                    self.failed_urls.append([url, reason])
+            if self.progress:
+                self.progress(url, outcome)
+
+
+class Countdown:
+    """Wait until a number of tasks have each counted down once."""
+
+    def __init__(self, count: int) -> None:
+        self._left = count
+        self._cond = threading.Condition()
+
+    def count_down(self) -> None:
+        with self._cond:
+            self._left -= 1
+            if self._left <= 0:
+                self._cond.notify_all()
+
+    def wait(self, until: Callable[[], bool] = lambda: False) -> None:
+        """Wait for every count (or until ``until()`` says the tasks left will never run)."""
+        with self._cond:
+            while self._left > 0 and not until():
+                self._cond.wait(timeout=0.5)
 
 
 # ---------------------------------------------------------------- structure
@@ -336,10 +389,10 @@ def structure_article(article: Article, worker: PageWorker | None = None) -> Eve
 
 
 def structure_stage(articles_path: str | Path, workdir: str | Path | None = None,
-                    worker: PageWorker | None = None, settings: Settings | None = None) -> dict:
+                    worker: WorkerPool | None = None, settings: Settings | None = None) -> dict:
     """Structure every article of a batch file into Documents; write ``docs-<x>.jsonl``.
 
-    The structurer runs in ``worker`` (one is started from ``settings`` when none is given), bounded
+    The structurer runs on ``worker`` (the shared pool, from ``settings``, when none is given), bounded
     per article in time and memory; ``structure_failures`` counts articles indexed without a report. A
     registry file that does not load stops the stage (WorkerError with its file:line), instead of
     failing every page.
@@ -353,8 +406,13 @@ def structure_stage(articles_path: str | Path, workdir: str | Path | None = None
     if own:
         worker = make_worker(settings or Settings.load())
     failures: Counter[str] = Counter()
+    pending = [worker.submit_structure(article) for article in articles]  # on every worker of the pool
     try:
-        docs = [_structured(article, worker, failures) for article in articles]
+        docs = [_structured(article, job, failures) for article, job in zip(articles, pending)]
+    except BaseException:
+        for job in pending:  # a registry that does not load: the articles still queued are not tried
+            job.abandon()
+        raise
     finally:
         if own:
             worker.close()
@@ -363,9 +421,9 @@ def structure_stage(articles_path: str | Path, workdir: str | Path | None = None
     return {"path": str(out), "count": count, "events": events, "structure_failures": dict(failures)}
 
 
-def _structured(article: Article, worker: PageWorker, failures: Counter[str]) -> Document:
+def _structured(article: Article, job: PendingJob, failures: Counter[str]) -> Document:
     try:
-        report = worker.structure(article)
+        report = job.result()
     except ExtractionError as exc:
         failures[f"structure: {str(exc).split(':', 1)[0]}"] += 1
         report = None

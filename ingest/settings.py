@@ -53,6 +53,10 @@ class Settings(BaseModel):
     store: str = "var/coopwatch.sqlite"
     sources: str = "sources/thinktanks.yaml"
     max_pages_per_source: int = Field(500, gt=0)
+    crawl_workers: int = Field(8, ge=1, description="threads fetching from different hosts at once (one request per host)")
+    cpu_workers: int = Field(default_factory=lambda: min(4, os.cpu_count() or 1), ge=1,
+                             description="extraction worker processes (each bounded per page in time and memory)")
+    warc_gzip_level: int = Field(6, ge=1, le=9, description="gzip level of the WARC archive (9 is 0.5% smaller, twice the CPU)")
     retention_days: int = Field(90, ge=1, description="days to keep crawl state rows, WARC files and work directories")
     alerts: str | None = Field(None, description="watch rules file (default: alerts.yaml beside the sources file)")
     alerts_db: str = Field("var/alerts.sqlite", description="alerts database: saved rules, what was sent, the outbox")

@@ -95,7 +95,7 @@ class CrawlState:
     def __init__(self, path: str | Path):
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a power cut may undo the last commits
         self.db.execute("PRAGMA busy_timeout=60000")
@@ -347,7 +347,24 @@ def run_failure_text(run: dict | None) -> str | None:
     counts = run.get("counts") or {}
     if not run.get("finished"):
         return "did not finish (killed or still running)"
-    return counts.get("error") or counts.get("failure") or "failed"
+    return counts.get("failure") or counts.get("error") or "failed"  # a failure names every discovery reason
+
+
+class SharedState:
+    """A CrawlState shared by several threads: each call runs under one lock."""
+
+    def __init__(self, state: CrawlState) -> None:
+        self._state = state
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str):
+        method = getattr(self._state, name)
+
+        def locked(*args, **kwargs):
+            with self._lock:
+                return method(*args, **kwargs)
+
+        return locked
 
 
 def format_health_line(row: dict) -> str:

@@ -216,13 +216,18 @@ class SQLiteEvents:
         return EventSearchResult(total=total, events=[Event.from_dict(json.loads(r[0])) for r in rows])
 
     def _events_by_rowid(self, rowids: list[int], order: str, limit: int) -> list[Event]:
-        """Return the events with these rowids, in the given order, at most limit."""
-        events: list[tuple[Any, Event]] = []
+        """Return the events with these rowids, in the given order, at most limit.
+
+        Each chunk keeps only its first ``limit`` rows in SQL, so no more records are parsed than can be kept.
+        """
+        descending = "DESC" in order
+        rows: list[tuple[str, str]] = []
         for chunk in _chunks(rowids):
-            sql = f"SELECT last_updated, record FROM events WHERE event_rowid IN ({_marks(chunk)})"
-            events += [(row[0] or "", Event.from_dict(json.loads(row[1]))) for row in self._conn.execute(sql, chunk)]
-        events.sort(key=lambda item: item[0], reverse="DESC" in order)
-        return [event for _, event in events[:limit]]
+            sql = (f"SELECT coalesce(last_updated, ''), record FROM events WHERE event_rowid IN ({_marks(chunk)})"
+                   f" ORDER BY 1 {'DESC' if descending else 'ASC'}, event_rowid LIMIT ?")  # ties: oldest first, as before
+            rows += self._conn.execute(sql, [*chunk, limit]).fetchall()
+        rows.sort(key=lambda row: row[0], reverse=descending)
+        return [Event.from_dict(json.loads(record)) for _, record in rows[:limit]]
 
     def _collapsed_search(self, matched: Any, query: Query) -> Any:
         """Run a document search with one row per event: the best report of each, and how many matched."""
@@ -253,8 +258,7 @@ class SQLiteEvents:
                 hit.group_size = int(row["n"])
                 result.hits.append(hit)
             if query.facets:
-                counted = self._materialized(matched)
-                result.facets, result.histogram = self._facets(counted), self._histogram(counted)
+                _, result.facets, result.histogram = self._facet_counts(matched)
         return result
 
 

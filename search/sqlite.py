@@ -10,25 +10,31 @@ Layout (schema version in ``PRAGMA user_version``):
   kept in sync by triggers, so a write to ``documents`` is all the code ever does. Ranking is bm25 with
   the contract's field weights (``search.base.FIELD_WEIGHTS``).
 - ``document_facets``: (document, kind, value, folded value) rows for cities, city pairs, speakers,
-  speaker keys, organisers, speaker affiliations and topics; filters and facet counts read it.
+  speaker keys, organisers, speaker affiliations and topics (one row per document and folded value);
+  filters and facet counts read it.
+- ``facet_counts``: documents per facet value, kept by triggers (see ``search.sqlite_facets``).
+- Two covering indexes over the small columns: ``documents_narrow`` (by rowid, for joins from the
+  full-text index) and ``documents_by_date`` (newest first listings), so searches never read long rows
+  except for the page of hits they return.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 from ingest.models import Document, EventReport, store_stamp
 from search.base import (
-    FACET_LIMIT,
     FIELD_WEIGHTS,
-    FACET_NAMES,
     MIN_PREFIX,
     Hit,
     Query,
@@ -40,6 +46,17 @@ from search.base import (
     write_stamps,
 )
 from search.events_sqlite import SQLiteEvents
+from search.facets import FacetIndex
+from search.sqlite_facets import (
+    FACET_SCHEMA,
+    SMALL_MATCH,
+    index_facets,
+    load_facet_index,
+    parse_rowids,
+    rebuild_facet_counts,
+    small_match_facets,
+    unfiltered_facets,
+)
 from search.text import (
     AllOf,
     QueryTerm,
@@ -60,9 +77,12 @@ from search.text import (
     speaker_terms,
 )
 
-SCHEMA_VERSION = 4  # 2: speaker_words facet rows (word-subset speaker filter); 3: event id, store timestamps;
-# 4: event fields in their own full-text columns
+SCHEMA_VERSION = 5  # 2: speaker_words facet rows (word-subset speaker filter); 3: event id, store timestamps;
+# 4: event fields in their own full-text columns; 5: facet_counts, one facet row per folded value, covering indexes
 BATCH_SIZE = 500
+MAX_ROWID = 2**63 - 1
+READ_PAGE = 200  # documents read at a time when iterating over the store
+CACHE_KIB = 65536  # page cache per connection: the covering indexes and facet rows of ~500,000 documents
 SEARCH_COLUMNS = ("search_title", "search_body", "search_extra", "search_title_cjk", "search_body_cjk",
                   "search_extra_cjk")
 COLUMN_FIELDS = ("title", "body", "event") * 2  # the contract field each search column holds
@@ -95,7 +115,7 @@ CREATE TABLE IF NOT EXISTS documents (
     search_extra TEXT NOT NULL DEFAULT '',
     search_extra_cjk TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
+DROP INDEX IF EXISTS documents_date;
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS document_facets (
     doc_rowid INTEGER NOT NULL REFERENCES documents(doc_rowid) ON DELETE CASCADE,
@@ -128,17 +148,18 @@ DROP TRIGGER IF EXISTS documents_ad;
 DROP TRIGGER IF EXISTS documents_au;
 DROP TABLE IF EXISTS documents_fts;
 """
-# indexes on columns added by schema 3 (created after the upgrade has added the columns)
-INDEXES_V3 = """
+# indexes on columns added by schema 3 (created after the upgrade has added the columns); the two covering
+# indexes hold every column a filter, a sort or a facet reads, so searches never touch the long rows for them
+SMALL_COLUMNS = "source, language, event_type, is_event_report, event_date, event_id, indexed_at, changed_at"
+INDEXES_V3 = f"""
 CREATE INDEX IF NOT EXISTS documents_event_id ON documents(event_id);
 CREATE INDEX IF NOT EXISTS documents_indexed_at ON documents(indexed_at);
 CREATE INDEX IF NOT EXISTS documents_changed_at ON documents(changed_at);
+CREATE INDEX IF NOT EXISTS documents_narrow ON documents(doc_rowid, date, {SMALL_COLUMNS});
+CREATE INDEX IF NOT EXISTS documents_by_date ON documents(date, doc_rowid, {SMALL_COLUMNS});
 """
 
-# facet name -> the documents column, or the document_facets kind, that it counts
-COLUMN_FACETS = {"source": "source", "language": "language", "event_type": "event_type"}
-SIDE_FACETS = {"city": "city", "city_pair": "city_pair", "speaker": "speaker", "organization": "organization",
-               "topic": "topic"}
+NARROW = "documents d INDEXED BY documents_narrow"  # a document's small columns, looked up by rowid
 
 
 class SchemaVersionError(RuntimeError):
@@ -153,6 +174,10 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self._conn.row_factory = sqlite3.Row
+        self._facet_index: FacetIndex | None = None
+        self._facet_version: tuple[int, int] | None = None  # (data_version, own writes) it was built at
+        self._writes = 0
+        self._side: SideReader | InlineReader | None = None  # opened by the first search that uses it
         self._configure()
         self._ensure_schema()
 
@@ -163,6 +188,7 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.execute("PRAGMA temp_store=MEMORY")
+        self._conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
 
     def _ensure_schema(self) -> None:
         """Create tables, index and triggers when missing; refuse a store from a newer version."""
@@ -174,13 +200,15 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
         with self._lock:
             if 0 < version < 4:
                 self._move_event_fields_to_own_columns()
-            self._conn.executescript(SCHEMA)
+            self._conn.executescript(SCHEMA + FACET_SCHEMA)
             if 0 < version < 4:
                 self._conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
-        if 0 < version < 2:
-            self._rebuild_facets()
         if 0 < version < 3:
             self._add_stamp_columns()
+        if 0 < version < 5:
+            with self._transaction():
+                self._rebuild_facets()
+                rebuild_facet_counts(self._conn)
         with self._lock:
             self._conn.executescript(INDEXES_V3)
             self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -214,17 +242,20 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
                                    [*columns.values(), row["doc_rowid"]])
 
     def _rebuild_facets(self) -> None:
-        """Recompute every document's facet rows from its stored event (a schema upgrade adds new kinds)."""
-        rows = self._conn.execute("SELECT doc_rowid, event FROM documents WHERE event IS NOT NULL").fetchall()
-        with self._transaction():
+        """Recompute every document's facet rows from its stored event (a schema upgrade changes the rows)."""
+        last = 0
+        while rows := self._conn.execute("SELECT doc_rowid, event FROM documents WHERE doc_rowid > ?"
+                                         " AND event IS NOT NULL ORDER BY doc_rowid LIMIT ?", (last, BATCH_SIZE)).fetchall():
             for rowid, event in rows:
                 self._write_facets(rowid, facet_rows(EventReport.from_dict(json.loads(event))))
+            last = rows[-1][0]
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """Run the block in one write transaction under the lock."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
+            self._writes += 1  # facet bitmaps built before this write are stale
             try:
                 yield
             except BaseException:
@@ -233,8 +264,10 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
             self._conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
         with self._lock:
+            if self._side is not None:
+                self._side.close()
             self._conn.close()
 
     # writing -----------------------------------------------------------------------------------------------
@@ -357,13 +390,13 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
             return int(self._conn.execute("SELECT count(*) FROM documents").fetchone()[0])
 
     def iter_documents(self) -> Iterator[Document]:
-        """Yield every stored document in insertion order, reading a page at a time."""
+        """Yield every stored document in insertion order, reading a page at a time (memory stays flat)."""
         last = 0
         while True:
             with self._lock:
                 rows = self._conn.execute(
-                    "SELECT * FROM documents WHERE doc_rowid > ? ORDER BY doc_rowid LIMIT ?", (last, BATCH_SIZE)
-                ).fetchall()
+                    f"SELECT doc_rowid, {DOCUMENT_COLUMNS} FROM documents WHERE doc_rowid > ? ORDER BY doc_rowid"
+                    " LIMIT ?", (last, READ_PAGE)).fetchall()
             if not rows:
                 return
             for row in rows:
@@ -373,96 +406,180 @@ class SQLiteBackend(SQLiteEvents, SearchBackend):
     # searching ---------------------------------------------------------------------------------------------
 
     def search(self, query: Query) -> SearchResult:
-        """Run a query: FTS5 match ranked by bm25 when there is text, else newest date first."""
+        """Run a query: FTS5 match ranked by field points and bm25 when there is text, else newest date first.
+
+        Counting (or listing, for facets) the matches runs on a second connection while this one ranks.
+        """
         matched = MatchedSet.for_query(query)
         if query.collapse:
             return self._collapsed_search(matched, query)  # one row per event (search/events_sqlite.py)
-        with self._lock:
-            counted = self._materialized(matched) if query.facets else matched
-            total = int(self._conn.execute(f"SELECT count(*) {counted.sql}", counted.params).fetchone()[0])
-            rows = self._page_rows(matched, query)
-            result = SearchResult(total=total, hits=[row_to_hit(row, query_match(query)) for row in rows])
-            if query.facets:
-                result.facets = self._facets(counted)
-                result.histogram = self._histogram(counted)
-        return result
+        with self._lock, self._snapshot():
+            side = None if matched.is_everything else self._side_job(
+                partial(matching_rowids if query.facets else count_matches, matched=matched))
+            match = query_match(query)
+            hits = [row_to_hit(row, match, score) for row, score in self._page_rows(matched, query)]
+            if not query.facets:
+                return SearchResult(total=side.result() if side else self.count(), hits=hits)
+            total, facets, histogram = self._facet_counts(matched, side.result() if side else None)
+        return SearchResult(total=total, hits=hits, facets=facets, histogram=histogram)
 
-    def _materialized(self, matched: MatchedSet) -> MatchedSet:
-        """Store the matching rowids in a temporary table, so facet counts do not rerun the text match."""
-        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS matched_docs (doc_rowid INTEGER PRIMARY KEY)")
-        self._conn.execute("DELETE FROM temp.matched_docs")
-        self._conn.execute(f"INSERT INTO temp.matched_docs SELECT d.doc_rowid {matched.sql}", matched.params)
-        return MatchedSet("FROM temp.matched_docs m JOIN documents d ON d.doc_rowid = m.doc_rowid WHERE 1", [], False)
+    def _facet_counts(self, matched: MatchedSet, rowids: list[int] | None = None) -> tuple[int, dict, list]:
+        """Return (matches, facets, histogram) of a query's matching documents (``rowids`` if already listed)."""
+        if matched.is_everything:
+            return self.count(), *unfiltered_facets(self._conn)
+        rowids = matching_rowids(self._conn, matched) if rowids is None else rowids
+        return len(rowids), *self._facets_of(rowids)
 
-    def _page_rows(self, matched: MatchedSet, query: Query) -> list[sqlite3.Row]:
-        """Return the rows of the requested page, best first (field points, then bm25, then newest)."""
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Read everything one search needs from one consistent snapshot of the store."""
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    def _side_job(self, job: Callable[[sqlite3.Connection], Any]) -> Future:
+        """Run ``job(connection)`` on the second connection, in the background when there is a second CPU."""
+        if self._side is None:
+            in_memory = self.path in ("", ":memory:") or "mode=memory" in self.path  # another connection sees nothing
+            parallel = (os.cpu_count() or 1) > 1 and not in_memory
+            self._side = SideReader(self.path) if parallel else InlineReader(self._conn)
+        return self._side.submit(job)
+
+    def _facets_of(self, rowids: list[int]) -> tuple[dict, list[tuple[str, int]]]:
+        """Count facets of the matching documents on the in-memory bitmaps (built if need be, unless few match)."""
+        version = (int(self._conn.execute("PRAGMA data_version").fetchone()[0]), self._writes)
+        if self._facet_version != version:
+            if len(rowids) <= SMALL_MATCH:
+                return small_match_facets(self._conn, rowids)  # cheaper than building the bitmaps
+            self._facet_index, self._facet_version = load_facet_index(self._conn), version
+        assert self._facet_index is not None
+        return index_facets(self._facet_index, rowids)
+
+    def _page_rows(self, matched: MatchedSet, query: Query) -> list[tuple[sqlite3.Row, float]]:
+        """Return the rows of the requested page, best first: rank on the small columns, then read the hits."""
+        limit, offset = max(0, int(query.limit)), max(0, int(query.offset))
+        ranked = self._rank(matched, query, limit, offset)
+        if not ranked:
+            return []
+        rows = self._conn.execute(
+            "SELECT doc_rowid, id, url, title, source, language, date, text, event_type, is_event_report, event,"
+            f" event_id, indexed_at FROM documents WHERE doc_rowid IN ({','.join('?' * len(ranked))})", [r[0] for r in ranked])
+        by_rowid = {row["doc_rowid"]: row for row in rows}
+        return [(by_rowid[rowid], score) for rowid, score in ranked]
+
+    def _rank(self, matched: MatchedSet, query: Query, limit: int, offset: int) -> list[tuple[int, float]]:
+        """Return (rowid, score) of one page: field points then bm25 first (unless by date), then newest."""
         score, score_params = ranking_score(matched, query)
         if matched.has_text and query.sort != "date":
             order = "score DESC, d.date DESC, d.doc_rowid DESC"
         else:
-            order = "d.date IS NULL, d.date DESC, d.doc_rowid DESC"
-        sql = (
-            f"SELECT d.id, d.url, d.title, d.source, d.language, d.date, d.text, d.event_type,"
-            f" d.is_event_report, d.event, d.event_id, d.indexed_at, {score} AS score {matched.sql} ORDER BY {order} LIMIT ? OFFSET ?"
-        )
-        limit, offset = max(0, int(query.limit)), max(0, int(query.offset))
-        return self._conn.execute(sql, [*score_params, *matched.params, limit, offset]).fetchall()
+            order = "d.date DESC, d.doc_rowid DESC"  # SQLite sorts NULL dates last when descending
+        sql = f"SELECT d.doc_rowid, {score} AS score {matched.sql} ORDER BY {order} LIMIT ? OFFSET ?"
+        return [tuple(row) for row in self._conn.execute(sql, [*score_params, *matched.params, limit, offset])]
 
-    def _facets(self, matched: MatchedSet) -> dict[str, list[tuple[str, int]]]:
-        """Count the matching documents per value of every facet."""
-        facets = {}
-        for name in FACET_NAMES:
-            if name in COLUMN_FACETS:
-                facets[name] = self._column_facet(COLUMN_FACETS[name], matched)
-            else:
-                facets[name] = self._side_facet(SIDE_FACETS[name], matched)
-        return facets
 
-    def _column_facet(self, column: str, matched: MatchedSet) -> list[tuple[str, int]]:
-        """Count matching documents per value of a documents column."""
-        sql = (
-            f"SELECT d.{column} AS value, count(*) AS n {matched.sql} AND d.{column} IS NOT NULL"
-            f" GROUP BY d.{column} ORDER BY n DESC, value LIMIT ?"
-        )
-        return [(r["value"], r["n"]) for r in self._conn.execute(sql, [*matched.params, FACET_LIMIT])]
+def count_matches(conn: sqlite3.Connection, matched: MatchedSet) -> int:
+    """Return how many documents match (the full-text index alone counts a text-only query)."""
+    if matched.text_only:
+        sql, params = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", [matched.expression]
+    else:
+        sql, params = f"SELECT count(*) {matched.sql}", matched.params
+    return int(conn.execute(sql, params).fetchone()[0])
 
-    def _side_facet(self, kind: str, matched: MatchedSet) -> list[tuple[str, int]]:
-        """Count matching documents per (case-folded) value of one kind of facet row."""
-        sql = (
-            "SELECT min(f.value) AS value, count(DISTINCT f.doc_rowid) AS n FROM document_facets f"
-            f" WHERE f.kind=? AND f.doc_rowid IN (SELECT d.doc_rowid {matched.sql})"
-            " GROUP BY f.norm ORDER BY n DESC, value LIMIT ?"
-        )
-        return [(r["value"], r["n"]) for r in self._conn.execute(sql, [kind, *matched.params, FACET_LIMIT])]
 
-    def _histogram(self, matched: MatchedSet) -> list[tuple[str, int]]:
-        """Count matching documents per month of their event date, oldest month first."""
-        sql = (
-            f"SELECT substr(d.event_date, 1, 7) AS month, count(*) AS n {matched.sql}"
-            " AND length(d.event_date) >= 7 GROUP BY month ORDER BY month"
-        )
-        return [(r["month"], r["n"]) for r in self._conn.execute(sql, matched.params)]
+def matching_rowids(conn: sqlite3.Connection, matched: MatchedSet) -> list[int]:
+    """Return the rowids of every matching document (one string from SQLite, cheaper than rows)."""
+    if matched.text_only:
+        sql, params = "SELECT group_concat(rowid) FROM documents_fts WHERE documents_fts MATCH ?", [matched.expression]
+    else:
+        sql, params = f"SELECT group_concat(d.doc_rowid) {matched.sql}", matched.params
+    return parse_rowids(conn.execute(sql, params).fetchone()[0])
+
+
+class SideReader:
+    """A second read connection with its own thread: part of a search runs there while the first does the rest.
+
+    It reads its own snapshot, taken as the search starts.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-side")
+
+    def submit(self, job: Callable[[sqlite3.Connection], Any]) -> Future:
+        """Run the job on this connection's thread, in a read snapshot of its own."""
+        return self.pool.submit(self._in_snapshot, job)
+
+    def _in_snapshot(self, job: Callable[[sqlite3.Connection], Any]) -> Any:
+        self.conn.execute("BEGIN")
+        try:
+            return job(self.conn)
+        finally:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Stop the thread and close the connection."""
+        self.pool.shutdown()
+        self.conn.close()
+
+
+class InlineReader:
+    """The one-CPU stand-in for SideReader: run the job at once on the search's own connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def submit(self, job: Callable[[sqlite3.Connection], Any]) -> Future:
+        """Run the job now; return its outcome as a finished future."""
+        future: Future = Future()
+        try:
+            future.set_result(job(self.conn))
+        except Exception as exc:  # noqa: BLE001 - raised again by result()
+            future.set_exception(exc)
+        return future
+
+    def close(self) -> None:
+        """Nothing to close: the connection is the backend's."""
 
 
 class MatchedSet:
     """The FROM ... WHERE ... clause selecting the documents a query matches (alias ``d``)."""
 
-    def __init__(self, sql: str, params: list[Any], has_text: bool) -> None:
-        self.sql, self.params, self.has_text = sql, params, has_text
+    def __init__(self, sql: str, params: list[Any], expression: str | None, filtered: bool) -> None:
+        self.sql, self.params, self.expression, self.filtered = sql, params, expression, filtered
+
+    @property
+    def has_text(self) -> bool:
+        return self.expression is not None
+
+    @property
+    def text_only(self) -> bool:
+        """Text and no filter: the full-text index alone knows the matches."""
+        return self.has_text and not self.filtered
+
+    @property
+    def is_everything(self) -> bool:
+        """No text and no filter: every document matches."""
+        return not self.has_text and not self.filtered
 
     @classmethod
     def for_query(cls, query: Query) -> MatchedSet:
         """Build the clause for a query's text and filters."""
         clauses, params = filter_clauses(query)
+        filtered = bool(clauses)
         expression = fts_expression(query_match(query))
         if expression is None:
             source = "FROM documents d"
         else:
-            source = "FROM documents_fts JOIN documents d ON d.doc_rowid = documents_fts.rowid"
+            source = f"FROM documents_fts JOIN {NARROW} ON d.doc_rowid = documents_fts.rowid"
             clauses.insert(0, "documents_fts MATCH ?")
             params.insert(0, expression)
         where = " AND ".join(clauses) or "1"
-        return cls(f"{source} WHERE {where}", params, expression is not None)
+        return cls(f"{source} WHERE {where}", params, expression, filtered)
 
 
 # query building ------------------------------------------------------------------------------------------
@@ -528,6 +645,16 @@ def facet_condition(kinds: tuple[str, ...], test: str) -> str:
     return f"d.doc_rowid IN (SELECT f.doc_rowid FROM document_facets f WHERE f.kind IN ({marks}) AND {test})"
 
 
+def facet_value_condition(kinds: tuple[str, ...], test: str) -> str:
+    """Like facet_condition, but the test (on ``f.norm``) runs once per distinct value, not once per row.
+
+    The distinct values come from ``facet_counts``; their documents are then looked up by (kind, value).
+    """
+    marks = ",".join("?" * len(kinds))
+    return ("d.doc_rowid IN (SELECT r.doc_rowid FROM facet_counts f CROSS JOIN document_facets r"
+            f" ON r.kind = f.kind AND r.norm = f.norm WHERE f.kind IN ({marks}) AND {test})")
+
+
 class Conditions:
     """SQL conditions (ANDed) with their parameters, built up one filter at a time."""
 
@@ -580,8 +707,9 @@ def add_facet_filters(where: Conditions, query: Query) -> None:
     if query.speaker:
         add_speaker_filter(where, query.speaker, query.speaker_key, query.speaker_keys)
     if query.org:
-        where.add(facet_condition(("organization", "affiliation"), "f.norm LIKE ? ESCAPE '\\'"),
-                  "organization", "affiliation", "%" + escape_like(fold(query.org)) + "%")
+        kinds = ("organization", "affiliation")
+        where.add(facet_value_condition(kinds, "f.norm LIKE ? ESCAPE '\\'"),
+                  *kinds, "%" + escape_like(fold(query.org)) + "%")
     if query.topic:
         where.add(facet_condition(("topic",), "f.norm = ?"), "topic", fold(query.topic))
 
@@ -593,7 +721,7 @@ def add_speaker_filter(where: Conditions, speaker: str, speaker_key: str | None 
     tests = " AND ".join("(' ' || f.norm || ' ') LIKE ? ESCAPE '\\'" for _ in words)
     patterns = ["% " + escape_like(w) + " %" for w in words]
     key_test = f"f.norm IN ({','.join('?' * len(keys))})"
-    where.add(f"({facet_condition(('speaker_words',), tests)} OR {facet_condition(('speaker_key',), key_test)})",
+    where.add(f"({facet_value_condition(('speaker_words',), tests)} OR {facet_condition(('speaker_key',), key_test)})",
               "speaker_words", *patterns, "speaker_key", *keys)
 
 
@@ -680,7 +808,21 @@ def facet_rows(event: EventReport | None) -> list[tuple[str, str, str]]:
     rows += [("affiliation", s.affiliation, fold(s.affiliation)) for s in event.speakers if s.affiliation]
     rows += [("organization", o, fold(o)) for o in event.organizers]
     rows += [("topic", t, fold(t)) for t in event.topics]
-    return list(dict.fromkeys(row for row in rows if row[2]))
+    return one_row_per_norm(row for row in rows if row[2])
+
+
+def one_row_per_norm(rows: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Keep one row per (kind, folded value), the smallest spelling, so counting rows counts documents."""
+    kept: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for row in rows:
+        key = (row[0], row[2])
+        if key not in kept or row[1] < kept[key][1]:
+            kept[key] = row
+    return list(kept.values())
+
+
+DOCUMENT_COLUMNS = ("id, url, source, title, text, language, published, fetched_at, event, content_hash, event_id,"
+                    " indexed_at, changed_at")  # what row_to_document reads (not the search columns)
 
 
 def row_to_document(row: sqlite3.Row) -> Document:
@@ -694,11 +836,12 @@ def row_to_document(row: sqlite3.Row) -> Document:
     )
 
 
-def row_to_hit(row: sqlite3.Row, match: TextMatch | None) -> Hit:
-    """Build a search hit (with its HTML snippet) from a result row."""
+def row_to_hit(row: sqlite3.Row, match: TextMatch | None, score: float | None = None) -> Hit:
+    """Build a search hit (with its HTML snippet) from a result row and its score (else the row's ``score``)."""
+    score = row["score"] if score is None else score
     return Hit(
         id=row["id"], url=row["url"], title=row["title"], source=row["source"], language=row["language"],
-        date=row["date"], score=float(row["score"]), snippet=make_snippet(row["text"], match),
+        date=row["date"], score=float(score), snippet=make_snippet(row["text"], match),
         event_type=row["event_type"], is_event_report=bool(row["is_event_report"]),
         event_id=row["event_id"], indexed_at=row["indexed_at"],
         **event_hit_fields(json.loads(row["event"]) if row["event"] else None),

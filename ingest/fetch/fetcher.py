@@ -276,6 +276,11 @@ class Fetcher:
         key = host_key(host) if "://" in host else host.lower()
         return self._crawl_delays.get(key, self.min_delay)
 
+    def free_at(self, url: str) -> float:
+        """Return the time.time() at which the URL's host may be asked again by this fetcher."""
+        host = host_key(url)
+        return self.throttle.free_at(host, self.crawl_delay(host))
+
     def is_deferred(self, url: str) -> bool:
         """Return True when the URL's host asked us to come back later (Retry-After), in this run or before."""
         host = host_key(url)

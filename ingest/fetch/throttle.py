@@ -48,6 +48,10 @@ class HostThrottle:
             else:
                 yield from self._shared_slot(host, delay)
 
+    def free_at(self, host: str, delay: float) -> float:
+        """Return when this process may next ask host (its last answer here plus delay; other processes aside)."""
+        return self._last_done.get(host, 0.0) + delay
+
     def _local_slot(self, host: str, delay: float) -> Iterator[None]:
         wait_for_gap(self._last_done.get(host, 0.0), delay)
         try:
@@ -65,7 +69,8 @@ class HostThrottle:
                 wait_for_gap(read_last_time(handle), delay)
                 yield
             finally:
-                write_last_time(handle, time.time())
+                self._last_done[host] = done = time.time()
+                write_last_time(handle, done)
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
