@@ -28,7 +28,7 @@ from ingest.fetch.errors import failure_kind
 from ingest.models import Article, Document, EventReport, Page
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
-from ingest.state import CrawlState, store_identity
+from ingest.state import CrawlState, open_state, state_target, store_identity
 
 if TYPE_CHECKING:
     from ingest.fetch import Fetcher
@@ -203,7 +203,7 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     worker = worker or make_worker(settings)
-    with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name) as archive:
+    with open_state(state_target(settings)) as state, WarcArchive(settings.archive_dir, source.name) as archive:
         batch = Batch(source, state, archive, store_identity(settings.store), conditional, progress)
         try:
             batch.run(urls, fetcher, worker)
