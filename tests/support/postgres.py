@@ -58,17 +58,20 @@ class PgServer:
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.folder = Path(tempfile.mkdtemp(prefix="coopwatch-pg-"))
+        self.user = "nobody" if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root
+        # as nobody, under /tmp: a private TMPDIR of root's would not let the server into its own folder
+        self.folder = Path(tempfile.mkdtemp(prefix="coopwatch-pg-", dir="/tmp" if self.user else None))
         self.data = self.folder / "data"
         self.port = free_port()
-        self.user = "nobody" if os.geteuid() == 0 else None
         if self.user:
             account = pwd.getpwnam(self.user)
             os.chown(self.folder, account.pw_uid, account.pw_gid)
+        self.group = pwd.getpwnam(self.user).pw_gid if self.user else None
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "HOME": str(self.folder)}
         done = subprocess.run([str(self.bin_dir / args[0]), *args[1:]], cwd=self.folder, env=env, user=self.user,
+                              group=self.group, extra_groups=[] if self.user else None,
                               capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             log = (self.folder / "server.log").read_text(errors="replace") if (self.folder / "server.log").exists() else ""
