@@ -512,11 +512,12 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from coopwatch.run import host_notes_of, source_figures
+    from ingest.state import state_target
     from search import open_backend
 
     settings = load_settings(args)
     with open_backend(settings.store) as backend:
-        rows = source_figures(backend, settings.state_path)
+        rows = source_figures(backend, state_target(settings))
     table = Table(title=f"sources ({inline(settings.store)})")
     for col in ("source", "last success", "last run", "documents", "last run: fetched", "new",
                 "event reports new/changed", "failures by reason", "hosts", "warning"):

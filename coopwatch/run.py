@@ -36,7 +36,7 @@ from ingest.pipeline import (
 )
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
-from ingest.state import CrawlState, format_health_line, store_identity
+from ingest.state import format_health_line, open_host_state, open_state, state_exists, state_target, store_identity
 from coopwatch.grouping import assign_events
 from search import open_backend
 from search.base import SearchBackend, UpsertStats
@@ -173,7 +173,7 @@ def _commit_validators(state_path: str | None, store: str, docs: list[Document],
     if not state_path:
         return
     failed = {doc_id for doc_id, _ in stats.failures}
-    with CrawlState(state_path) as state:
+    with open_state(state_path) as state:
         state.mark_indexed((d.url for d in docs if d.id not in failed), store_identity(store))
 
 
@@ -187,14 +187,14 @@ def crawl_source(source: Source, settings: Settings, workdir: Path, max_pages: i
     run's fetching threads, shared with the other sources (the batch's own threads when none is given).
     """
     summary = SourceSummary(source.name)
-    with CrawlState(settings.state_path) as state:
+    with open_state(state_target(settings)) as state:
         run_id = state.start_run(source.name)
     try:
         _crawl_into(summary, source, settings, workdir, max_pages, progress, on_discovered, refetch, worker, hosts)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         summary.error = f"{type(exc).__name__}: {exc}"
     summary.conclude()
-    with CrawlState(settings.state_path) as state:
+    with open_state(state_target(settings)) as state:
         state.finish_run(run_id, summary.as_counts(), ok=summary.ok)
     return summary
 
@@ -231,7 +231,7 @@ def _run_stages(summary: SourceSummary, source: Source, settings: Settings, work
         structured = structure_stage(fetched["path"], worker=worker)
         summary.add_structured(structured)
         with INDEX_LOCK:  # sources crawled at once index one batch at a time (event grouping sees every report)
-            summary.add_indexed(index_stage([structured["path"]], settings.store, settings.state_path))
+            summary.add_indexed(index_stage([structured["path"]], settings.store, state_target(settings)))
 
 
 @dataclass
@@ -330,7 +330,7 @@ def prune_workdirs(settings: Settings, older_than_days: float) -> int:
 def log_source_health(state_path: str, empty_runs_warning: int, log: logging.Logger,
                       source: str | None = None) -> list[dict]:
     """Log one health line per source (or only ``source``), as a warning for a quiet one; return the rows."""
-    with CrawlState(state_path) as state:
+    with open_state(state_path) as state:
         rows = [h for h in state.source_health(empty_runs_warning) if source is None or h["source"] == source]
     for row in rows:
         (log.warning if row.get("warning") else log.info)("%s", format_health_line(row))
@@ -342,7 +342,7 @@ def source_figures(backend: SearchBackend, state_path: str) -> list[dict]:
     from search.base import Query
 
     per_source = dict(backend.search(Query(limit=0, facets=True)).facets.get("source", []))
-    with CrawlState(state_path) as state:
+    with open_state(state_path) as state:
         health = {row["source"]: row for row in state.source_health()}
     empty = {"last_success": None, "last_run": None, "last_run_failure": None, "pages_ok": 0, "failures": {},
              "failure_examples": {}, "empty_runs": 0, "warning": None}
@@ -353,18 +353,17 @@ def source_figures(backend: SearchBackend, state_path: str) -> list[dict]:
 def host_notes_of(settings: Settings, source_name: str) -> list[str]:
     """Return lines on the source's hosts from the crawl state: Retry-After deferrals and capped Crawl-delays."""
     from ingest.fetch.fetcher import host_key
-    from ingest.state import HostState
 
-    if not Path(settings.state_path).exists():
+    if not state_exists(state_target(settings)):
         return []
-    with CrawlState(settings.state_path) as state:
-        urls = [row[0] for row in state.db.execute("SELECT url FROM urls WHERE source=?", (source_name,))]
+    with open_state(state_target(settings)) as state:
+        urls = state.urls_of(source_name)
     try:
         source = next(s for s in load_sources(settings.sources, enabled_only=False) if s.name == source_name)
         urls += source.start_urls + source.feeds + source.sitemaps
     except (ConfigError, StopIteration):
         pass
-    return HostState(settings.state_path).host_notes({host_key(u) for u in urls})
+    return open_host_state(state_target(settings)).host_notes({host_key(u) for u in urls})
 
 
 def select_sources(settings: Settings, names: list[str] | None) -> list[Source]:

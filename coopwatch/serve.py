@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ingest.archive import iter_archive
 from ingest.models import Document
 from ingest.settings import ConfigError, Settings
+from ingest.state import state_target
 from search.alerts.runner import AlertRunner
 from search.base import SearchBackend
 from search.web import ArchivedCopy, WebServices, create_app
@@ -94,7 +95,7 @@ def build_services(settings: Settings, backend: SearchBackend) -> WebServices:
 
     event_types, topics = structurer_vocabularies()
     return WebServices(
-        backend=backend, source_figures=lambda: source_figures(backend, settings.state_path),
+        backend=backend, source_figures=lambda: source_figures(backend, state_target(settings)),
         archived_copy=archive_finder(settings.archive_dir), person_key=person_key,
         event_types=event_types, topics=topics, store_label=settings.store,
         alerts=alert_runner(settings, backend),

@@ -168,9 +168,10 @@ def structure(fetched: dict) -> dict:
 def index(structured: list[dict]) -> dict:
     """Upsert the run's documents into the store and commit their crawl validators."""
     from coopwatch.run import index_stage
+    from ingest.state import state_target
 
     settings = run_settings()
-    stats = index_stage([s["path"] for s in structured or []], settings.store, settings.state_path)
+    stats = index_stage([s["path"] for s in structured or []], settings.store, state_target(settings))
     for failure in stats.pop("failures", []):
         log.warning("not indexed: %s", failure)
     for event in stats.pop("new_events", []):
@@ -182,12 +183,12 @@ def index(structured: list[dict]) -> dict:
 @task(trigger_rule="all_done")
 def record_run(source_name: str, fetched, structured, indexed, ti=None) -> dict:
     """Write this run's counts to the crawl state (also when a task failed, as a failed run)."""
-    from ingest.state import CrawlState
+    from ingest.state import open_state, state_target
 
     discovered = ti.xcom_pull(task_ids="discover", key="summary")
     counts = summarise_run(source_name, discovered, fetched, structured, indexed)
     ok = indexed is not None and not counts.get("failure")  # fetched nothing because of failures: not a success
-    with CrawlState(run_settings().state_path) as state:
+    with open_state(state_target(run_settings())) as state:
         run_id = state.start_run(source_name)
         state.finish_run(run_id, counts, ok=ok)
     log.info("run of %s (%s): %s", source_name, "ok" if ok else "failed", counts)
@@ -230,8 +231,9 @@ def report_health(source_name: str, params=None) -> list[dict]:
     """Log the source's health; warn when it has yielded nothing for several runs in a row."""
     from coopwatch.alerting import notify_quiet_source
     from coopwatch.run import log_source_health
+    from ingest.state import state_target
 
-    rows = log_source_health(run_settings().state_path, params["empty_runs_warning"], log, source_name)
+    rows = log_source_health(state_target(run_settings()), params["empty_runs_warning"], log, source_name)
     for row in rows:
         if row.get("warning"):
             log.warning("operators: %s", notify_quiet_source(run_settings(), row))

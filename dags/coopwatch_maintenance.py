@@ -123,10 +123,10 @@ def apply_retention(params, prune, message: str) -> dict:
 @task
 def prune_crawl_state(params=None) -> dict:
     """Forget crawl-state rows older than the retention period."""
-    from ingest.state import CrawlState
+    from ingest.state import open_state, state_target
 
     def prune(settings, days: float) -> int:
-        with CrawlState(settings.state_path) as state:
+        with open_state(state_target(settings)) as state:
             return state.prune(older_than_days=days)
 
     return apply_retention(params, prune, "pruned %d crawl-state rows older than %s days")
@@ -153,8 +153,9 @@ def prune_workdirs(params=None) -> dict:
 def report_source_health(params=None) -> list[dict]:
     """Log every source's health; warn for sources that yielded nothing for several runs."""
     from coopwatch.run import log_source_health
+    from ingest.state import state_target
 
-    return log_source_health(run_settings().state_path, params["empty_runs_warning"], log)
+    return log_source_health(state_target(run_settings()), params["empty_runs_warning"], log)
 
 
 coopwatch_maintenance()

@@ -31,7 +31,7 @@ from ingest.hostpool import HostPool
 from ingest.models import Article, Document, EventReport, Page
 from ingest.settings import ConfigError, Settings
 from ingest.sources import Source, load_sources
-from ingest.state import CrawlState, SharedState, store_identity
+from ingest.state import CrawlState, SharedState, open_state, state_target, store_identity
 
 if TYPE_CHECKING:
     from ingest.fetch import Fetcher
@@ -210,7 +210,8 @@ def fetch_stage(source_name: str, urls_path: str | Path, settings: Settings, wor
     own = fetcher is None
     fetcher = fetcher or make_fetcher(source_settings(settings, source))
     worker = worker or make_worker(settings)
-    with CrawlState(settings.state_path) as state, WarcArchive(settings.archive_dir, source.name, level=settings.warc_gzip_level) as archive:
+    with open_state(state_target(settings)) as state, \
+            WarcArchive(settings.archive_dir, source.name, level=settings.warc_gzip_level) as archive:
         batch = Batch(source, SharedState(state), archive, store_identity(settings.store), conditional, progress)
         try:
             batch.run(urls, fetcher, worker, hosts or settings.crawl_workers)

@@ -49,6 +49,8 @@ class Settings(BaseModel):
     ca_bundle: str | None = Field(None, description="CA certificates (PEM file) to trust instead of the certifi bundle")
     lock_dir: str | None = Field(None, description="machine-wide directory of per-host locks (default: $TMPDIR/coopwatch-locks-<uid>)")
     state_path: str = "var/crawl-state.sqlite"
+    state_url: str | None = Field(None, description="PostgreSQL crawl state shared by several machines "
+                                  "(postgresql://user:password@host/db); default: the SQLite file state_path")
     archive_dir: str = "var/warc"
     store: str = "var/coopwatch.sqlite"
     sources: str = "sources/thinktanks.yaml"
@@ -88,6 +90,14 @@ class Settings(BaseModel):
             return cls(**data)
         except ValidationError as exc:
             raise ConfigError(_explain(exc, path, origin, env)) from None
+
+    @field_validator("state_url")
+    @classmethod
+    def _check_state_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"{value!r} is not a PostgreSQL URL (postgresql://user:password@host:5432/dbname); "
+                             "leave it unset to keep the crawl state in the SQLite file state_path")
+        return value or None
 
     @field_validator("allow_hosts")
     @classmethod

@@ -1,4 +1,9 @@
-"""Crawl state in SQLite: per URL status and validators, per run counts, per source health.
+"""Crawl state: per URL status and validators, per run counts, per source health, host deferrals.
+
+Two implementations behind one interface (:class:`StateStore`, :class:`HostNotesStore`): a SQLite file
+(:class:`CrawlState`, :class:`HostState`, the default) and PostgreSQL (``ingest.state_pg``, chosen by a
+``postgresql://`` ``state_url`` setting, so several machines share one state). :func:`open_state` and
+:func:`open_host_state` pick the one the settings name. The schema is versioned (``ingest.migrations``).
 
 Validators (ETag, Last-Modified, body hash) are *pending* after a fetch and become *committed* only
 once the document is indexed (``mark_indexed``). Conditional requests use committed validators only,
@@ -19,45 +24,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from ingest.fetch.errors import failure_kind
 from ingest.fetch.hostnotes import CrawlDelayNote, Deferral
+from ingest.migrations import migrate_sqlite
 from ingest.models import utc_now
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS urls (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    status TEXT NOT NULL,            -- ok, not_modified, failed, no_article
-    reason TEXT,                     -- last failure reason
-    etag TEXT, last_modified TEXT, body_hash TEXT,                      -- committed validators
-    pending_etag TEXT, pending_last_modified TEXT, pending_body_hash TEXT,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    last_success TEXT,
-    failures INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS urls_source ON urls(source);
-CREATE TABLE IF NOT EXISTS failures (
-    url TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS failures_source ON failures(source, at);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    source TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT,
-    counts TEXT NOT NULL DEFAULT '{}',
-    ok INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS runs_source ON runs(source, id);
-CREATE TABLE IF NOT EXISTS hosts (   -- what a host told us that outlives one run
-    host TEXT PRIMARY KEY,            -- host[:port], the politeness key
-    deferred_until REAL,              -- epoch seconds: no request before (Retry-After, capped)
-    deferral_asked REAL, deferral_capped INTEGER, deferral_reason TEXT, deferred_at TEXT,
-    crawl_delay_asked REAL, crawl_delay_used REAL, crawl_delay_at TEXT
-);
-"""
+if TYPE_CHECKING:
+    from ingest.settings import Settings
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
 ANY_STORE = "*"  # validators of a page without an article hold whatever store is used
 
 
@@ -89,6 +67,84 @@ class UrlState:
     failures: int
 
 
+class StateStore(Protocol):
+    """The crawl state every implementation offers (SQLite :class:`CrawlState`, PostgreSQL ``PgCrawlState``)."""
+
+    def close(self) -> None: ...
+    def __enter__(self) -> StateStore: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def get(self, url: str) -> UrlState | None: ...
+    def validators(self, url: str, store: str | None = None) -> tuple[str | None, str | None, str | None]: ...
+    def record_success(self, url: str, source: str, etag: str | None, last_modified: str | None,
+                       body_hash: str | None, commit: bool = False) -> None: ...
+    def record_not_modified(self, url: str, source: str) -> None: ...
+    def record_no_article(self, url: str, source: str, reason: str, etag: str | None,
+                          last_modified: str | None, body_hash: str | None) -> None: ...
+    def record_failure(self, url: str, source: str, reason: str, status: str = "failed") -> None: ...
+    def mark_indexed(self, urls: Iterable[str], store: str | None = None) -> None: ...
+    def start_run(self, source: str) -> int: ...
+    def finish_run(self, run_id: int, counts: dict, ok: bool = True) -> None: ...
+    def runs(self, source: str, limit: int = 20) -> list[dict]: ...
+    def failure_reasons(self, source: str) -> dict[str, int]: ...
+    def urls_of(self, source: str) -> list[str]: ...
+    def sources(self) -> list[str]: ...
+    def source_health(self, empty_runs_warning: int = 3) -> list[dict]: ...
+    def prune(self, older_than_days: float) -> int: ...
+
+
+class HostNotesStore(Protocol):
+    """Deferrals and Crawl-delay notes kept across runs (SQLite :class:`HostState`, PostgreSQL ``PgHostState``)."""
+
+    def deferral(self, host: str) -> Deferral | None: ...
+    def defer(self, deferral: Deferral) -> None: ...
+    def deferrals(self, include_past: bool = False) -> list[Deferral]: ...
+    def note_crawl_delay(self, note: CrawlDelayNote) -> None: ...
+    def crawl_delays(self) -> list[CrawlDelayNote]: ...
+    def host_notes(self, hosts: Iterable[str]) -> list[str]: ...
+
+
+def is_postgres_url(target: str) -> bool:
+    """Return True when a state target is a PostgreSQL URL rather than a SQLite file path."""
+    return target.startswith(POSTGRES_SCHEMES)
+
+
+def state_target(settings: Settings) -> str:
+    """Return where the settings keep the crawl state: the ``state_url`` when set, else the SQLite ``state_path``."""
+    return settings.state_url or settings.state_path
+
+
+def open_state(target: str | Path) -> StateStore:
+    """Open the crawl state at a target (a ``postgresql://`` URL or a SQLite file path; see :func:`state_target`)."""
+    if is_postgres_url(str(target)):
+        from ingest.state_pg import PgCrawlState
+
+        return PgCrawlState(str(target))
+    return CrawlState(target)
+
+
+def open_host_state(target: str | Path) -> HostNotesStore:
+    """Open the per-host notes (Retry-After deferrals, Crawl-delays) of the crawl state at a target."""
+    if is_postgres_url(str(target)):
+        from ingest.state_pg import PgHostState
+
+        return PgHostState(str(target))
+    return HostState(target)
+
+
+def state_exists(target: str | Path) -> bool:
+    """Return True when there is a crawl state at a target (a PostgreSQL URL is always taken to exist)."""
+    return is_postgres_url(str(target)) or Path(target).exists()
+
+
+def open_host_leases(target: str | Path, lease_seconds: float):  # noqa: ANN201 - PgHostLeases | None
+    """Return per-host leases in PostgreSQL for a PostgreSQL state; None for SQLite (machine-wide file locks serve)."""
+    if not is_postgres_url(str(target)):
+        return None
+    from ingest.state_pg import PgHostLeases
+
+    return PgHostLeases(str(target), lease_seconds)
+
+
 class CrawlState:
     """Per-URL and per-run crawl bookkeeping in one SQLite file (WAL, safe across processes)."""
 
@@ -99,10 +155,7 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a power cut may undo the last commits
         self.db.execute("PRAGMA busy_timeout=60000")
-        self.db.executescript(SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(urls)")}
-        if "indexed_in" not in columns:  # store identity the committed validators belong to
-            self.db.execute("ALTER TABLE urls ADD COLUMN indexed_in TEXT")
+        migrate_sqlite(self.db, self.path)
 
     def close(self) -> None:
         self.db.close()
@@ -207,7 +260,12 @@ class CrawlState:
         kinds = Counter(failure_kind(reason or "unknown") for (reason,) in rows)
         return dict(kinds.most_common())
 
+    def urls_of(self, source: str) -> list[str]:
+        """Return every URL the state knows for a source."""
+        return [row[0] for row in self.db.execute("SELECT url FROM urls WHERE source=? ORDER BY url", (source,))]
+
     def sources(self) -> list[str]:
+        """Return the names of every source with runs or URLs."""
         rows = self.db.execute("SELECT DISTINCT source FROM runs UNION SELECT DISTINCT source FROM urls").fetchall()
         return sorted(r[0] for r in rows)
 
@@ -276,7 +334,7 @@ class HostState:
         self._cache: dict[str, Deferral] = {}
         self._read_at = 0.0
         with self._connect() as db:
-            db.executescript(SCHEMA)
+            migrate_sqlite(db, self.path)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -312,7 +370,7 @@ class HostState:
         """Return the stored deferrals (only those still running unless include_past)."""
         with self._connect() as db:
             rows = db.execute("SELECT host, deferred_until, deferral_asked, deferral_capped, deferral_reason"
-                              " FROM hosts WHERE deferred_until IS NOT NULL AND (? OR deferred_until > ?)",
+                              " FROM hosts WHERE deferred_until IS NOT NULL AND (? = 1 OR deferred_until > ?)",
                               (int(include_past), time.time())).fetchall()
         return [Deferral(host, until, asked, bool(capped), reason) for host, until, asked, capped, reason in rows]
 

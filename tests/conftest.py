@@ -10,6 +10,8 @@ NEEDS = (
      "install Java 17+ and Maven (apt-get install openjdk-17-jdk-headless maven) and run `make test` again: it "
      "starts a node for the run; or point COOPWATCH_TEST_ES at a running node"),
     (("shared/data",), "../shared/data beside the checkout", "only development and CI machines have it"),
+    (("PostgreSQL server binaries",), "PostgreSQL's server binaries",
+     "apt-get install postgresql (the tests start their own server as an unprivileged user)"),
     (("apache-airflow", "the es extra"), "an optional extra", "`make test` installs every extra (pip install -e '.[dev]')"),
 )
 

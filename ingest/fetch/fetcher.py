@@ -58,6 +58,7 @@ MAX_REDIRECTS = 5
 DRAIN_BYTES = 64 * 1024
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 RETRYABLE_KINDS = frozenset({"timeout", "connection"})
+LEASE_MARGIN = 30.0  # seconds a PostgreSQL host lease outlives the longest response, so only a dead holder loses it
 DEFAULT_ACCEPT_TYPES = (
     "text/html",
     "application/xhtml+xml",
@@ -172,6 +173,7 @@ class Fetcher:
         max_deferral: float = 86_400,
         host_notes: HostNotes | None = None,
         ca_bundle: str | None = None,
+        host_leases=None,  # noqa: ANN001 - PgHostLeases: per-host slots shared across machines, instead of lock_dir
     ) -> None:
         if not user_agent or not user_agent.strip():
             raise ValueError("user_agent must name the crawler, e.g. 'coopwatch/0.1 (+contact URL)'")
@@ -183,7 +185,7 @@ class Fetcher:
         self.max_retry_after, self.url_timeout, self.max_deferral = max_retry_after, url_timeout, max_deferral
         self.accept_types = tuple(t.lower() for t in accept_types)
         self.guard = AddressGuard(allow_hosts)
-        self.throttle = HostThrottle(lock_dir)
+        self.throttle = HostThrottle(lock_dir, leases=host_leases)
         self.host_notes = host_notes or HostNotes()
         self.ca_bundle = ca_bundle
         self.session = self._new_session()
@@ -197,8 +199,15 @@ class Fetcher:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Fetcher:
-        """Build a Fetcher from crawler settings: machine-wide host locks, deferrals kept in the crawl state."""
-        from ingest.state import HostState
+        """Build a Fetcher from crawler settings: host slots and deferrals kept with the crawl state.
+
+        A SQLite state uses the machine-wide host locks; a PostgreSQL state uses host leases in the database,
+        held at most one whole response (``total_timeout``) plus a margin when their holder dies.
+        """
+        from ingest.state import open_host_leases, open_host_state, state_target
+
+        target = state_target(settings)
+        leases = open_host_leases(target, lease_seconds=settings.total_timeout + LEASE_MARGIN)
 
         return cls(
             user_agent=settings.user_agent,
@@ -212,11 +221,12 @@ class Fetcher:
             retries=settings.retries,
             backoff=settings.backoff,
             max_retry_after=settings.max_retry_after,
-            lock_dir=settings.lock_dir or prepare_private_dir(default_lock_dir()),
+            lock_dir=None if leases else settings.lock_dir or prepare_private_dir(default_lock_dir()),
             url_timeout=settings.url_timeout,
             max_deferral=settings.max_deferral,
-            host_notes=HostState(settings.state_path),
+            host_notes=open_host_state(target),
             ca_bundle=settings.ca_bundle,
+            host_leases=leases,
         )
 
     def _new_session(self) -> requests.Session:
@@ -231,8 +241,9 @@ class Fetcher:
         return session
 
     def close(self) -> None:
-        """Close the HTTP session and its pooled connections."""
+        """Close the HTTP session and its pooled connections (and the host leases' database connection)."""
         self.session.close()
+        self.throttle.close()
 
     def __enter__(self) -> Fetcher:
         return self

@@ -9,6 +9,9 @@ The lock directory belongs to the machine, not to a crawl: crawls with different
 tasks and CLI runs all use the same one (``COOPWATCH_LOCK_DIR``, default ``$TMPDIR/coopwatch-locks-<uid>``).
 A lock is released by the kernel when its holder dies, even by ``kill -9``. Lock files are opened
 without following symbolic links, and the default directory must be a real directory of our own.
+
+With ``leases`` (the PostgreSQL crawl state's ``PgHostLeases``) the slot is a lease in the shared database
+instead, so crawlers on different machines share one delay and one slot per host.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from ingest.config_files import ConfigError
 class HostThrottle:
     """Hand out one request slot per host at a time, spaced by a per-host delay."""
 
-    def __init__(self, lock_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, lock_dir: str | os.PathLike[str] | None = None, leases=None) -> None:  # noqa: ANN001
         self.lock_dir = Path(lock_dir) if lock_dir else None
+        self.leases = leases  # an object with slot(host, delay) shared across machines, used before lock_dir
         self._guard = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
         self._last_done: dict[str, float] = {}
@@ -43,7 +47,9 @@ class HostThrottle:
     def slot(self, host: str, delay: float) -> Iterator[None]:
         """Wait until host is free and delay seconds have passed since its last request, then hold it."""
         with self._host_lock(host):
-            if self.lock_dir is None:
+            if self.leases is not None:
+                yield from self._leased_slot(host, delay)
+            elif self.lock_dir is None:
                 yield from self._local_slot(host, delay)
             else:
                 yield from self._shared_slot(host, delay)
@@ -51,6 +57,18 @@ class HostThrottle:
     def free_at(self, host: str, delay: float) -> float:
         """Return when this process may next ask host (its last answer here plus delay; other processes aside)."""
         return self._last_done.get(host, 0.0) + delay
+
+    def close(self) -> None:
+        """Release what the throttle holds open (the leases' database connection)."""
+        if self.leases is not None:
+            self.leases.close()
+
+    def _leased_slot(self, host: str, delay: float) -> Iterator[None]:
+        with self.leases.slot(host, delay):
+            try:
+                yield
+            finally:
+                self._last_done[host] = time.time()
 
     def _local_slot(self, host: str, delay: float) -> Iterator[None]:
         wait_for_gap(self._last_done.get(host, 0.0), delay)
