@@ -258,7 +258,7 @@ def run_crawl(settings: Settings, source_names: list[str] | None = None, max_pag
     sources = select_sources(settings, source_names)
     workdir = work_root(settings) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     events = _with_old_callbacks(events or CrawlEvents(), progress, on_discovered, on_source)
-    with CrawlState(settings.state_path):
+    with open_state(state_target(settings)):
         pass  # create or upgrade the crawl state once, before the sources open it at once
     worker = make_worker(settings)  # the extraction pool for every source of the run
     hosts = HostPool(settings.crawl_workers, name="crawl")

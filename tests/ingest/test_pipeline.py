@@ -156,10 +156,10 @@ def test_one_failing_source_does_not_stop_the_others(tmp_path):
         sources.write_text(sources.read_text() + "  - name: down\n    start_urls: [http://127.0.0.1:9/news/]\n")
         summaries = {s.source: s for s in run_crawl(settings)}
     assert summaries["site"].new == 4
-    down = summaries["down"]  # nothing answers there: the source failed, and the summary says why
+    down = summaries["down"]  # nothing answers there: the run failed (not ok), and the summary says why
     assert down.discovered == 0 and down.failed == 1
-    assert "no start page could be read (listing: robots: unavailable (connection:" in down.error
-    assert "is the site up" in down.error
+    assert "no start page could be read (listing: robots: unavailable (connection:" in down.failure
+    assert "is the site up" in down.failure
 
 
 def test_seed_report_is_indexed_and_found_by_speaker(tmp_path):
