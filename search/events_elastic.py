@@ -11,6 +11,8 @@ document id, with a cardinality count of the rows).
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,8 +41,10 @@ EVENT_MAPPINGS: dict[str, Any] = {
         "record": {"type": "object", "enabled": False},
         "doc_a": KEYWORD, "doc_b": KEYWORD, "reason": {"type": "keyword", "index": False},
         "created_at": {"type": "date"},
+        "holder": {"type": "keyword", "index": False},  # the grouping lock's host:pid
     },
 }
+ADDED_FIELDS = ("holder",)  # put on an events index created before them
 LOCK_ID = "grouping-lock"
 LOCK_STALE = timedelta(minutes=10)  # a lock older than this was left by a crashed grouping
 LOCK_WAIT = 600  # seconds
@@ -59,6 +63,10 @@ class ElasticsearchEvents:
     def ensure_events_index(self) -> None:
         """Create the events index when missing (tolerating a racing twin)."""
         if self.client.indices.exists(index=self.events_index):
+            if not getattr(self, "_events_fields_added", False):
+                self.client.indices.put_mapping(index=self.events_index, properties={
+                    name: EVENT_MAPPINGS["properties"][name] for name in ADDED_FIELDS})
+                self._events_fields_added = True
             return
         try:
             self.client.indices.create(index=self.events_index, mappings=EVENT_MAPPINGS,
@@ -164,14 +172,15 @@ class ElasticsearchEvents:
         """Create the lock record; remove it first when it is stale. Return whether this process holds it."""
         try:
             self.client.create(index=self.events_index, id=LOCK_ID, refresh=True,
-                               document={"kind": "lock", "created_at": store_stamp()})
+                               document={"kind": "lock", "created_at": store_stamp(), "holder": lock_holder()})
             return True
         except ConflictError:
             try:
-                held = self.client.get(index=self.events_index, id=LOCK_ID)["_source"]["created_at"]
+                lock = self.client.get(index=self.events_index, id=LOCK_ID)["_source"]
             except NotFoundError:
                 return False
-            if datetime.fromisoformat(held) < datetime.now(timezone.utc) - LOCK_STALE:
+            stale = datetime.fromisoformat(lock["created_at"]) < datetime.now(timezone.utc) - LOCK_STALE
+            if stale or holder_is_gone(lock.get("holder")):
                 self.client.options(ignore_status=404).delete(index=self.events_index, id=LOCK_ID, refresh=True)
             return False
 
@@ -271,3 +280,25 @@ def _event_filters(query: Query, whole_period: Any) -> list[dict[str, Any]]:
     if query.topic:
         any_of("topic", [fold(query.topic)])
     return filters
+
+
+def lock_holder() -> str:
+    """Return this process as a lock holder: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_is_gone(holder: str | None) -> bool:
+    """Return whether a lock holder was a process of this machine that no longer runs (killed mid-grouping).
+
+    A holder on another machine cannot be checked from here; its lock is taken over only once stale.
+    """
+    host, _, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it runs, as another user
+        return False
+    return False
