@@ -80,3 +80,12 @@ def test_descriptions_promise_only_what_is_built():
             assert (ROOT / "search" / "alerts").exists(), text
         if "web page" in text or "api" in text.split():
             assert "serve" in COMMANDS or any((ROOT / p).exists() for p in ("search/api.py", "search/web")), text
+
+
+def test_project_metadata_uses_the_current_license_form():
+    """setuptools warns three times per install about a ``license`` table or License classifiers: use SPDX text."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert isinstance(project["license"], str) and project["license"] == "Apache-2.0"
+    assert not [c for c in project.get("classifiers", []) if c.startswith("License ::")]
