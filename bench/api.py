@@ -200,7 +200,7 @@ def node_is_up(url: str | None) -> bool:
 
 def print_row(row: dict[str, Any]) -> None:
     lat = row["latency"]["all"]
-    print(f"  {row['backend']} {row['documents']:,} docs: median {lat['median_ms']} ms, p95 {lat['p95_ms']} ms",
+    print(f"  {row['backend']} {row['documents']:,} docs: median {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms",
           flush=True)
 
 
@@ -212,7 +212,7 @@ def print_table(rows: list[dict[str, Any]], notes: list[str]) -> None:
     for row in rows:
         lat = row["latency"]
         table.add_row(row["backend"], f"{row['documents']:,}", f"{row['load_s']:.0f}", str(lat["all"]["n"]),
-                      *(f"{lat[k]['median_ms']:.1f} / {lat[k]['p95_ms']:.1f}" for k in kinds),
+                      *(f"{lat[k]['p50_ms']:.1f} / {lat[k]['p95_ms']:.1f}" for k in kinds),
                       "yes" if row["target_met"] else "NO")
     console = Console(width=150)
     console.print(table)
